@@ -6,3 +6,7 @@
 
 pub mod manifest;
 pub mod report;
+pub mod schema;
+pub mod lint;
+pub mod validate;
+pub mod cli;

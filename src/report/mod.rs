@@ -9,6 +9,7 @@ mod format;
 mod github;
 mod json;
 mod junit;
+mod position;
 mod reporter;
 mod resource_report;
 mod sarif;

@@ -1,0 +1,120 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Exit status:
+  0  success: every resource valid (or skipped)
+  1  findings: a resource is invalid or could not be checked
+  2  usage error: bad flags, unknown Kubernetes version
+  3  changes (diff/plan with --detailed-exitcode)";
+
+/// Validate, diff, plan and apply Kubernetes manifests.
+#[derive(Debug, Parser)]
+#[command(name = "kplan", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// When to colour output: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate manifests against the bundled Kubernetes schemas and CRDs, offline.
+    #[command(after_help = AFTER_HELP)]
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Files or directories (searched recursively for .yaml, .yml, .json); `-` reads stdin.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// More files or directories, kubectl-style.
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filenames: Vec<PathBuf>,
+
+    /// Kubernetes version to validate against (MAJOR.MINOR); default: the newest bundled.
+    #[arg(short = 'k', long, value_name = "X.Y", env = "KPLAN_KUBERNETES_VERSION")]
+    pub kubernetes_version: Option<String>,
+
+    /// Reject unknown fields, as the API server's strict field validation does.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub strict: bool,
+
+    /// Skip documents that are not Kubernetes objects (no apiVersion/kind) silently.
+    #[arg(long)]
+    pub ignore_non_k8s: bool,
+
+    /// Skip resources whose kind has no schema instead of reporting an error.
+    #[arg(long)]
+    pub ignore_missing_schemas: bool,
+
+    /// CustomResourceDefinition files or directories whose schemas validate custom resources.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub crd: Vec<PathBuf>,
+
+    /// Extra schema source, kubeconform-style: a directory, a path template or an https URL
+    /// template (`{{ .ResourceKind }}`, `{{ .ResourceAPIVersion }}`, `{{ .Group }}`,
+    /// `{{ .KindSuffix }}`, `{{ .NormalizedKubernetesVersion }}`, `{{ .StrictSuffix }}`).
+    #[arg(long, value_name = "DIR|TEMPLATE")]
+    pub schema_location: Vec<String>,
+
+    /// Where schemas fetched from URLs are cached (default: the user cache directory).
+    #[arg(long, value_name = "DIR", env = "KPLAN_SCHEMA_CACHE")]
+    pub schema_cache: Option<PathBuf>,
+
+    /// Allow plain-http schema locations (https only by default).
+    #[arg(long)]
+    pub allow_http_schemas: bool,
+
+    /// Kinds not to validate, comma-separated: `Kind` or `apiVersion/Kind`.
+    #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// Print a summary line (text output).
+    #[arg(long)]
+    pub summary: bool,
+
+    /// Also list valid and skipped resources (text output).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
+    /// Files processed in parallel; default: all cores.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Largest manifest file read, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub max_file_size: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Junit,
+    Sarif,
+    Github,
+}

@@ -1,0 +1,26 @@
+//! The edge: command-line flags (clap) in, settings resolved, the core run, output rendered,
+//! an exit status out. No validation or rendering logic lives here.
+
+mod args;
+mod exit_status;
+mod remote_schema;
+mod validate;
+
+pub use args::{Cli, Command};
+pub use exit_status::ExitStatus;
+
+use clap::Parser;
+
+/// Parses the command line, runs the command, returns the process's exit status.
+pub fn main() -> ExitStatus {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitStatus::Usage } else { ExitStatus::Success };
+        }
+    };
+    match cli.command {
+        Command::Validate(args) => validate::run(&args, &cli.global),
+    }
+}

@@ -4,9 +4,9 @@
 //! about a cluster; `cli` is the edge that reads flags and files and sets the exit code.
 //! See `docs/architecture.md`.
 
+pub mod cli;
+pub mod lint;
 pub mod manifest;
 pub mod report;
 pub mod schema;
-pub mod lint;
 pub mod validate;
-pub mod cli;

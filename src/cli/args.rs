@@ -51,7 +51,12 @@ pub struct ValidateArgs {
     pub filenames: Vec<PathBuf>,
 
     /// Kubernetes version to validate against (MAJOR.MINOR); default: the newest bundled.
-    #[arg(short = 'k', long, value_name = "X.Y", env = "KPLAN_KUBERNETES_VERSION")]
+    #[arg(
+        short = 'k',
+        long,
+        value_name = "X.Y",
+        env = "KPLAN_KUBERNETES_VERSION"
+    )]
     pub kubernetes_version: Option<String>,
 
     /// Reject unknown fields, as the API server's strict field validation does.

@@ -17,7 +17,11 @@ pub fn main() -> ExitStatus {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitStatus::Usage } else { ExitStatus::Success };
+            return if e.use_stderr() {
+                ExitStatus::Usage
+            } else {
+                ExitStatus::Success
+            };
         }
     };
     match cli.command {

@@ -6,9 +6,9 @@ use crate::report::{Format, ReporterOptions, reporter_for};
 use crate::schema::{KubeVersion, LocalLocation, SchemaLocation, SchemaRegistry, newest_version};
 use crate::validate::{ValidateOptions, run as validate};
 
+use super::ExitStatus;
 use super::args::{ColorChoice, GlobalArgs, OutputFormat, ValidateArgs};
 use super::remote_schema::RemoteLocation;
-use super::ExitStatus;
 
 /// Everything `kplan validate` needs, resolved from flags and environment (phase two of flag
 /// handling: the core never sees clap).
@@ -34,13 +34,18 @@ impl Settings {
         };
         let mut paths: Vec<PathBuf> = args.paths.iter().chain(&args.filenames).cloned().collect();
         if paths.is_empty() {
-            return Err("no input: give files or directories to validate (or `-` for stdin)".into());
+            return Err(
+                "no input: give files or directories to validate (or `-` for stdin)".into(),
+            );
         }
         paths.dedup();
         let color = match global.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
         };
         let format = match args.output {
             OutputFormat::Text => Format::Text,
@@ -64,7 +69,12 @@ impl Settings {
             options: ValidateOptions {
                 ignore_missing_schemas: args.ignore_missing_schemas,
                 ignore_non_k8s: args.ignore_non_k8s,
-                skip_kinds: args.skip.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+                skip_kinds: args
+                    .skip
+                    .iter()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
                 max_file_bytes: args.max_file_size.saturating_mul(1 << 20),
                 ..ValidateOptions::default()
             },
@@ -101,7 +111,9 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
     };
     if let Some(jobs) = settings.jobs {
         // Only fails if a pool already exists, which cannot happen this early.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(jobs).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build_global();
     }
     let mut registry = match SchemaRegistry::new(settings.version, settings.strict) {
         Ok(r) => r,
@@ -112,7 +124,8 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
     };
     for location in &settings.locations {
         if location.starts_with("http://") || location.starts_with("https://") {
-            match RemoteLocation::new(location, settings.schema_cache.clone(), settings.allow_http) {
+            match RemoteLocation::new(location, settings.schema_cache.clone(), settings.allow_http)
+            {
                 Ok(remote) => registry.add_location(SchemaLocation::new(remote)),
                 Err(e) => {
                     eprintln!("kplan validate: --schema-location {location}: {e}");
@@ -133,7 +146,13 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
         eprintln!("kplan validate: --crd {e}");
         return ExitStatus::Usage;
     }
-    let result = validate(&inputs, input_errors, &crd_inputs, &mut registry, &settings.options);
+    let result = validate(
+        &inputs,
+        input_errors,
+        &crd_inputs,
+        &mut registry,
+        &settings.options,
+    );
 
     let stdout = std::io::stdout();
     let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(stdout.lock()));
@@ -151,5 +170,9 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
         }
         Ok(()) => {}
     }
-    if result.summary.is_success() { ExitStatus::Success } else { ExitStatus::Failure }
+    if result.summary.is_success() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    }
 }

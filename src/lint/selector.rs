@@ -6,13 +6,20 @@ use crate::report::{Code, Finding};
 /// rejects it ("selector does not match template labels").
 pub fn check_selector(tree: &Tree<'_>, root: NodeId, object: &ObjectRef) -> Option<Finding> {
     let workload = matches!(object.group(), "apps" | "extensions" | "batch")
-        && matches!(object.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job");
+        && matches!(
+            object.kind.as_str(),
+            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job"
+        );
     if !workload {
         return None;
     }
     let selector = tree.get_path(root, &["spec", "selector"])?;
     let labels = tree.get_path(root, &["spec", "template", "metadata", "labels"]);
-    let label = |key: &str| labels.and_then(|l| tree.get(l, key)).and_then(|n| scalar_text(tree, n));
+    let label = |key: &str| {
+        labels
+            .and_then(|l| tree.get(l, key))
+            .and_then(|n| scalar_text(tree, n))
+    };
     let mismatch = |message: String, at: NodeId, path: String| {
         Some(
             Finding::new(Code::SelectorMismatch, message)
@@ -28,7 +35,11 @@ pub fn check_selector(tree: &Tree<'_>, root: NodeId, object: &ObjectRef) -> Opti
                 let got = label(&e.key);
                 if want.is_some() && got != want {
                     let message = match got {
-                        None => format!("selector `{}={}` matches no label of the pod template", e.key, want.unwrap_or_default()),
+                        None => format!(
+                            "selector `{}={}` matches no label of the pod template",
+                            e.key,
+                            want.unwrap_or_default()
+                        ),
                         Some(g) => format!(
                             "selector `{}={}` does not match the pod template's label `{}={g}`",
                             e.key,
@@ -36,7 +47,11 @@ pub fn check_selector(tree: &Tree<'_>, root: NodeId, object: &ObjectRef) -> Opti
                             e.key
                         ),
                     };
-                    return mismatch(message, e.value, format!("/spec/selector/matchLabels/{}", escape(&e.key)));
+                    return mismatch(
+                        message,
+                        e.value,
+                        format!("/spec/selector/matchLabels/{}", escape(&e.key)),
+                    );
                 }
             }
         }
@@ -44,12 +59,17 @@ pub fn check_selector(tree: &Tree<'_>, root: NodeId, object: &ObjectRef) -> Opti
     if let Some(exprs) = tree.get(selector, "matchExpressions") {
         if let Value::Seq(items) = &tree.node(exprs).value {
             for (i, &expr) in items.iter().enumerate() {
-                let Some(key) = tree.str_at(expr, &["key"]) else { continue };
-                let op = tree.str_at(expr, &["operator"]).unwrap_or_default();
-                let values: Vec<String> = match tree.get(expr, "values").map(|v| &tree.node(v).value) {
-                    Some(Value::Seq(vs)) => vs.iter().filter_map(|&v| scalar_text(tree, v)).collect(),
-                    _ => Vec::new(),
+                let Some(key) = tree.str_at(expr, &["key"]) else {
+                    continue;
                 };
+                let op = tree.str_at(expr, &["operator"]).unwrap_or_default();
+                let values: Vec<String> =
+                    match tree.get(expr, "values").map(|v| &tree.node(v).value) {
+                        Some(Value::Seq(vs)) => {
+                            vs.iter().filter_map(|&v| scalar_text(tree, v)).collect()
+                        }
+                        _ => Vec::new(),
+                    };
                 let got = label(key);
                 let ok = match op {
                     "In" => got.as_ref().is_some_and(|g| values.contains(g)),
@@ -60,7 +80,10 @@ pub fn check_selector(tree: &Tree<'_>, root: NodeId, object: &ObjectRef) -> Opti
                 };
                 if !ok {
                     return mismatch(
-                        format!("selector expression `{key} {op} [{}]` does not match the pod template's labels", values.join(", ")),
+                        format!(
+                            "selector expression `{key} {op} [{}]` does not match the pod template's labels",
+                            values.join(", ")
+                        ),
                         expr,
                         format!("/spec/selector/matchExpressions/{i}"),
                     );
@@ -94,7 +117,9 @@ mod tests {
     fn check(text: &str) -> Option<String> {
         let docs = parse_documents(text, Limits::default());
         let doc = &docs[0];
-        let Extracted::Object { root, object } = extract_objects(doc).remove(0) else { panic!() };
+        let Extracted::Object { root, object } = extract_objects(doc).remove(0) else {
+            panic!()
+        };
         check_selector(&doc.tree, root, &object).map(|f| format!("{} @{}", f.message, f.path))
     }
 
@@ -102,9 +127,16 @@ mod tests {
 
     #[test]
     fn matching_selectors_pass() {
-        assert_eq!(check(&format!("{HEAD}  selector: {{matchLabels: {{app: web}}}}\n  template: {{metadata: {{labels: {{app: web, tier: fe}}}}}}\n")), None);
         assert_eq!(
-            check(&format!("{HEAD}  selector: {{matchExpressions: [{{key: tier, operator: In, values: [fe, be]}}, {{key: x, operator: DoesNotExist}}]}}\n  template: {{metadata: {{labels: {{tier: fe}}}}}}\n")),
+            check(&format!(
+                "{HEAD}  selector: {{matchLabels: {{app: web}}}}\n  template: {{metadata: {{labels: {{app: web, tier: fe}}}}}}\n"
+            )),
+            None
+        );
+        assert_eq!(
+            check(&format!(
+                "{HEAD}  selector: {{matchExpressions: [{{key: tier, operator: In, values: [fe, be]}}, {{key: x, operator: DoesNotExist}}]}}\n  template: {{metadata: {{labels: {{tier: fe}}}}}}\n"
+            )),
             None
         );
     }

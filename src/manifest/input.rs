@@ -66,7 +66,9 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
                     .path()
                     .extension()
                     .and_then(|x| x.to_str())
-                    .is_some_and(|x| MANIFEST_EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()));
+                    .is_some_and(|x| {
+                        MANIFEST_EXTENSIONS.contains(&x.to_ascii_lowercase().as_str())
+                    });
                 if is_manifest {
                     inputs.push(Input::File(e.into_path()));
                 }
@@ -106,6 +108,7 @@ pub fn read_input(input: &Input, max_bytes: u64) -> Result<SourceFile, LoadIssue
         message,
         span: Span::default(),
         hint: hint.map(str::to_string),
+        related: None,
     };
     let too_large = |size: u64| {
         unreadable(
@@ -154,7 +157,10 @@ pub fn read_input(input: &Input, max_bytes: u64) -> Result<SourceFile, LoadIssue
     }
     let mut text = String::from_utf8(bytes).map_err(|e| {
         unreadable(
-            format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
             None,
         )
     })?;

@@ -7,6 +7,8 @@ pub struct LoadIssue {
     pub message: String,
     pub span: Span,
     pub hint: Option<String>,
+    /// Another place the issue involves (the first occurrence of a duplicate key).
+    pub related: Option<Span>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,7 +20,9 @@ pub fn extract_objects(doc: &Document<'_>) -> Vec<Extracted> {
     let mut out = Vec::new();
     match identify(tree, root) {
         Ok(object) => {
-            let items = tree.get(root, "items").filter(|_| object.kind.ends_with("List"));
+            let items = tree
+                .get(root, "items")
+                .filter(|_| object.kind.ends_with("List"));
             match items.map(|i| &tree.node(i).value) {
                 Some(Value::Seq(items)) => {
                     for &item in items {
@@ -46,6 +48,7 @@ fn identify(tree: &Tree<'_>, root: NodeId) -> Result<ObjectRef, LoadIssue> {
         message,
         span: Span::new(span.start as usize, span.start as usize),
         hint: Some("skip files that are not Kubernetes objects with --ignore-non-k8s".into()),
+        related: None,
     };
     if !matches!(tree.node(root).value, Value::Map(_)) {
         return Err(not_k8s(format!(
@@ -71,7 +74,9 @@ fn identify(tree: &Tree<'_>, root: NodeId) -> Result<ObjectRef, LoadIssue> {
     Ok(ObjectRef {
         api_version,
         kind,
-        namespace: tree.str_at(root, &["metadata", "namespace"]).map(str::to_string),
+        namespace: tree
+            .str_at(root, &["metadata", "namespace"])
+            .map(str::to_string),
         name: tree
             .str_at(root, &["metadata", "name"])
             .or_else(|| tree.str_at(root, &["metadata", "generateName"]))
@@ -80,7 +85,11 @@ fn identify(tree: &Tree<'_>, root: NodeId) -> Result<ObjectRef, LoadIssue> {
 }
 
 fn article(word: &str) -> &'static str {
-    if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 #[cfg(test)]
@@ -104,17 +113,33 @@ mod tests {
         let got = extract(
             "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- {apiVersion: v1, kind: Secret, metadata: {name: b, namespace: x}}\n",
         );
-        let names: Vec<_> = got.iter().map(|r| r.as_ref().unwrap().to_string()).collect();
+        let names: Vec<_> = got
+            .iter()
+            .map(|r| r.as_ref().unwrap().to_string())
+            .collect();
         assert_eq!(names, ["ConfigMap a", "Secret x/b"]);
-        let got = extract("apiVersion: v1\nkind: ConfigMapList\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n");
+        let got = extract(
+            "apiVersion: v1\nkind: ConfigMapList\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n",
+        );
         assert_eq!(got.len(), 1);
     }
 
     #[test]
     fn non_kubernetes_documents_say_what_is_missing() {
-        assert_eq!(extract("name: x\nkind: Foo\n"), [Err("missing 'apiVersion' key".to_string())]);
-        assert_eq!(extract("apiVersion: v1\n"), [Err("missing 'kind' key".to_string())]);
-        assert_eq!(extract("- a\n- b\n"), [Err("document is an array, not a Kubernetes object".to_string())]);
+        assert_eq!(
+            extract("name: x\nkind: Foo\n"),
+            [Err("missing 'apiVersion' key".to_string())]
+        );
+        assert_eq!(
+            extract("apiVersion: v1\n"),
+            [Err("missing 'kind' key".to_string())]
+        );
+        assert_eq!(
+            extract("- a\n- b\n"),
+            [Err(
+                "document is an array, not a Kubernetes object".to_string()
+            )]
+        );
         assert!(extract("---\n# only a comment\n").is_empty());
     }
 }

@@ -51,7 +51,11 @@ mod tests {
         assert_eq!(r.group(), "apps");
         assert_eq!(r.version(), "v1");
         assert_eq!(r.to_string(), "Deployment default/web");
-        let core = ObjectRef { api_version: "v1".into(), kind: "Namespace".into(), ..Default::default() };
+        let core = ObjectRef {
+            api_version: "v1".into(),
+            kind: "Namespace".into(),
+            ..Default::default()
+        };
         assert_eq!(core.group(), "");
         assert_eq!(core.to_string(), "Namespace <unnamed>");
     }

@@ -176,7 +176,10 @@ impl<'src> Tree<'src> {
                 }),
                 Value::Seq(items) => {
                     key_span = None;
-                    segment.parse::<usize>().ok().and_then(|i| items.get(i).copied())
+                    segment
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| items.get(i).copied())
                 }
                 _ => None,
             };
@@ -224,8 +227,16 @@ mod tests {
         let a = scalar(&mut tree, "a");
         let b = scalar(&mut tree, "b");
         tree.node_mut(map).value = Value::Map(vec![
-            Entry { key: "x".into(), key_span: Span::default(), value: a },
-            Entry { key: "y".into(), key_span: Span::default(), value: b },
+            Entry {
+                key: "x".into(),
+                key_span: Span::default(),
+                value: a,
+            },
+            Entry {
+                key: "y".into(),
+                key_span: Span::default(),
+                value: b,
+            },
         ]);
         let copy = tree.clone_subtree(map);
         assert_eq!(copy, 3);

@@ -155,6 +155,7 @@ fn syntax_issue(err: &ScanError) -> LoadIssue {
         message: format!("YAML syntax error: {}", err.info()),
         span: Span::new(at, at),
         hint: None,
+        related: None,
     }
 }
 
@@ -217,7 +218,9 @@ impl<'src> Builder<'src> {
                     self.set_key(key, span, plain);
                     return Ok(());
                 }
-                let tag_suffix = tag.as_ref().and_then(|t| t.core_suffix().map(str::to_owned));
+                let tag_suffix = tag
+                    .as_ref()
+                    .and_then(|t| t.core_suffix().map(str::to_owned));
                 let (value, coerced) = scalar_value(text, style, tag_suffix.as_deref());
                 if let Value::Float(f) = value {
                     if !f.is_finite() {
@@ -226,10 +229,15 @@ impl<'src> Builder<'src> {
                             message: "`.inf`/`.nan` cannot be sent to the API server: JSON has no such number".into(),
                             span,
                             hint: Some("quote it if a string is meant, or use a finite number".into()),
+                            related: None,
                         });
                     }
                 }
-                let id = self.push(Node { value, span, coerced })?;
+                let id = self.push(Node {
+                    value,
+                    span,
+                    coerced,
+                })?;
                 if anchor != 0 {
                     self.anchors.insert(anchor, id);
                 }
@@ -239,9 +247,10 @@ impl<'src> Builder<'src> {
                 if self.expecting_key() {
                     return Err(LoadIssue {
                         kind: LoadIssueKind::Unsupported,
-                        message: "a collection cannot be a mapping key in a Kubernetes manifest".into(),
+                        message: "a mapping key is itself a mapping or a list, which no Kubernetes manifest has".into(),
                         span,
-                        hint: None,
+                        hint: Some("if this is a template (`{{ value }}`), render it before validating".into()),
+                        related: None,
                     });
                 }
                 if self.stack.len() >= self.limits.max_depth {
@@ -250,11 +259,16 @@ impl<'src> Builder<'src> {
                         message: format!("nesting deeper than {} levels", self.limits.max_depth),
                         span,
                         hint: Some("Kubernetes objects are never this deep; is the file generated wrongly?".into()),
+                        related: None,
                     });
                 }
                 let is_seq = matches!(event, Event::SequenceStart(..));
                 let id = self.push(Node {
-                    value: if is_seq { Value::Seq(Vec::new()) } else { Value::Map(Vec::new()) },
+                    value: if is_seq {
+                        Value::Seq(Vec::new())
+                    } else {
+                        Value::Map(Vec::new())
+                    },
                     span,
                     coerced: false,
                 })?;
@@ -262,9 +276,17 @@ impl<'src> Builder<'src> {
                     self.anchors.insert(anchor, id);
                 }
                 self.stack.push(if is_seq {
-                    Frame::Seq { id, items: Vec::new() }
+                    Frame::Seq {
+                        id,
+                        items: Vec::new(),
+                    }
                 } else {
-                    Frame::Map { id, entries: Vec::new(), key: None, merges: Vec::new() }
+                    Frame::Map {
+                        id,
+                        entries: Vec::new(),
+                        key: None,
+                        merges: Vec::new(),
+                    }
                 });
                 Ok(())
             }
@@ -275,7 +297,12 @@ impl<'src> Builder<'src> {
                         self.tree.node_mut(id).value = Value::Seq(items);
                         id
                     }
-                    Frame::Map { id, mut entries, merges, .. } => {
+                    Frame::Map {
+                        id,
+                        mut entries,
+                        merges,
+                        ..
+                    } => {
                         self.apply_merges(&mut entries, &merges);
                         self.tree.node_mut(id).value = Value::Map(entries);
                         id
@@ -293,6 +320,7 @@ impl<'src> Builder<'src> {
                         message: "alias to an unknown anchor".into(),
                         span,
                         hint: None,
+                        related: None,
                     });
                 };
                 if self.expecting_key() {
@@ -304,6 +332,7 @@ impl<'src> Builder<'src> {
                                 message: "an alias used as a mapping key must name a string".into(),
                                 span,
                                 hint: None,
+                                related: None,
                             });
                         }
                     };
@@ -320,6 +349,7 @@ impl<'src> Builder<'src> {
                         ),
                         span,
                         hint: Some("this looks like an alias bomb (\"billion laughs\")".into()),
+                        related: None,
                     });
                 }
                 let copy = self.tree.clone_subtree(target);
@@ -337,6 +367,7 @@ impl<'src> Builder<'src> {
                 message: format!("document has more than {} nodes", self.node_budget),
                 span: node.span,
                 hint: None,
+                related: None,
             });
         }
         Ok(self.tree.push(node))
@@ -358,7 +389,12 @@ impl<'src> Builder<'src> {
                 items.push(id);
                 Ok(())
             }
-            Some(Frame::Map { entries, key, merges, .. }) => {
+            Some(Frame::Map {
+                entries,
+                key,
+                merges,
+                ..
+            }) => {
                 let (key, key_span, plain) = key.take().expect("a value follows its key");
                 if plain && key == "<<" {
                     merges.push(id);
@@ -368,13 +404,20 @@ impl<'src> Builder<'src> {
                     let first_line = first.key_span;
                     self.issues.push(LoadIssue {
                         kind: LoadIssueKind::DuplicateKey,
-                        message: format!("duplicate key `{key}`: kubectl rejects mappings with repeated keys"),
+                        message: format!(
+                            "duplicate key `{key}`: kubectl rejects mappings with repeated keys"
+                        ),
                         span: key_span,
-                        hint: Some(format!("the key first appears at byte {}; keep one of them", first_line.start)),
+                        hint: Some("keep one of them".into()),
+                        related: Some(first_line),
                     });
                     return Ok(());
                 }
-                entries.push(Entry { key, key_span, value: id });
+                entries.push(Entry {
+                    key,
+                    key_span,
+                    value: id,
+                });
                 Ok(())
             }
         }
@@ -460,7 +503,10 @@ mod tests {
     #[test]
     fn reads_scalars_like_kubectl() {
         let v = json("a: yes\nb: '0755'\nc: 0755\nd: 1.0\ne: ~\nf: \"on\"\n");
-        assert_eq!(v, serde_json::json!({"a": true, "b": "0755", "c": 493, "d": 1.0, "e": null, "f": "on"}));
+        assert_eq!(
+            v,
+            serde_json::json!({"a": true, "b": "0755", "c": 493, "d": 1.0, "e": null, "f": "on"})
+        );
     }
 
     #[test]
@@ -491,7 +537,10 @@ mod tests {
     #[test]
     fn syntax_error_keeps_later_documents() {
         let docs = parse_documents("a: 1\n---\nb: [1, 2\n---\nc: 3\n", Limits::default());
-        let roots: Vec<_> = docs.iter().map(|d| d.root.map(|r| d.tree.to_json(r))).collect();
+        let roots: Vec<_> = docs
+            .iter()
+            .map(|d| d.root.map(|r| d.tree.to_json(r)))
+            .collect();
         assert_eq!(roots.first(), Some(&Some(serde_json::json!({"a": 1}))));
         assert!(docs.iter().any(|d| d.failed));
         assert_eq!(roots.last(), Some(&Some(serde_json::json!({"c": 3}))));
@@ -536,6 +585,9 @@ mod tests {
     fn empty_and_comment_only_documents_have_no_root() {
         let docs = parse_documents("# nothing\n---\n---\n", Limits::default());
         assert!(!docs.is_empty());
-        assert!(docs.iter().all(|d| !d.failed && d.root.is_none_or(|r| d.tree.to_json(r).is_null())));
+        assert!(
+            docs.iter()
+                .all(|d| !d.failed && d.root.is_none_or(|r| d.tree.to_json(r).is_null()))
+        );
     }
 }

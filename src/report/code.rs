@@ -90,10 +90,16 @@ impl Code {
     /// One line on what the rule checks (SARIF `shortDescription`, `docs/codes.md`).
     pub fn summary(self) -> &'static str {
         match self {
-            Code::UnknownField => "A field the schema does not define (the API server's strict field validation rejects it).",
-            Code::TypeMismatch => "A value of the wrong JSON type, e.g. a string where an integer is expected.",
+            Code::UnknownField => {
+                "A field the schema does not define (the API server's strict field validation rejects it)."
+            }
+            Code::TypeMismatch => {
+                "A value of the wrong JSON type, e.g. a string where an integer is expected."
+            }
             Code::MissingRequired => "A required field is absent.",
-            Code::InvalidValue => "A value the schema does not allow (enum, format, bounds, quantity syntax).",
+            Code::InvalidValue => {
+                "A value the schema does not allow (enum, format, bounds, quantity syntax)."
+            }
             Code::YamlSyntax => "The document is not valid YAML.",
             Code::DuplicateKey => "A mapping repeats a key; kubectl rejects such documents.",
             Code::NonFiniteNumber => "`.inf` or `.nan`, which cannot be encoded as JSON.",
@@ -102,10 +108,16 @@ impl Code {
             Code::NotKubernetes => "The document has no `apiVersion` or `kind`.",
             Code::MissingSchema => "No schema is known for this apiVersion and kind.",
             Code::InvalidCrd => "A CustomResourceDefinition whose schema cannot be used.",
-            Code::DuplicateObject => "The same object (group, kind, namespace, name) is defined twice.",
+            Code::DuplicateObject => {
+                "The same object (group, kind, namespace, name) is defined twice."
+            }
             Code::DeprecatedApi => "The apiVersion is deprecated in the target Kubernetes version.",
-            Code::RemovedApi => "The apiVersion is no longer served by the target Kubernetes version.",
-            Code::SelectorMismatch => "A workload's selector does not match its pod template's labels.",
+            Code::RemovedApi => {
+                "The apiVersion is no longer served by the target Kubernetes version."
+            }
+            Code::SelectorMismatch => {
+                "A workload's selector does not match its pod template's labels."
+            }
         }
     }
 

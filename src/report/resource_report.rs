@@ -23,7 +23,10 @@ impl ResourceReport {
         if self.status == Status::Skipped {
             return;
         }
-        let errors = self.findings.iter().filter(|f| f.severity == Severity::Error);
+        let errors = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error);
         let mut status = Status::Valid;
         for f in errors {
             if f.code.is_processing_error() {

@@ -1,7 +1,10 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, SourceCode, SourceSpan, SpanContents};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, SourceCode,
+    SourceSpan, SpanContents,
+};
 
 use crate::manifest::SourceFile;
 
@@ -17,15 +20,30 @@ pub struct TextReporter<'w> {
 
 impl<'w> TextReporter<'w> {
     pub fn new(out: Box<dyn Write + 'w>, options: ReporterOptions) -> Self {
-        let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-        let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_context_lines(1).with_width(100);
-        Self { out, options, handler }
+        let theme = if options.color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_links(false)
+            .with_context_lines(1)
+            .with_width(100);
+        Self {
+            out,
+            options,
+            handler,
+        }
     }
 
     fn render(&self, report: &ResourceReport, finding: &Finding) -> String {
         let diagnostic = FindingDiagnostic { report, finding };
         let mut rendered = String::new();
-        if self.handler.render_report(&mut rendered, &diagnostic).is_err() {
+        if self
+            .handler
+            .render_report(&mut rendered, &diagnostic)
+            .is_err()
+        {
             rendered = format!("{}: {}\n", report.file.name, finding.message);
         }
         rendered
@@ -37,8 +55,18 @@ impl Reporter for TextReporter<'_> {
         if report.findings.is_empty() {
             if self.options.verbose {
                 let (line, _) = report.file.line_col(report.start);
-                let mark = if report.status == Status::Skipped { "-" } else { "✓" };
-                writeln!(self.out, "{mark} {}:{line}: {} {}", report.file.name, report.title(), report.status.as_str())?;
+                let mark = if report.status == Status::Skipped {
+                    "-"
+                } else {
+                    "✓"
+                };
+                writeln!(
+                    self.out,
+                    "{mark} {}:{line}: {} {}",
+                    report.file.name,
+                    report.title(),
+                    report.status.as_str()
+                )?;
             }
             return Ok(());
         }
@@ -71,7 +99,9 @@ struct FindingDiagnostic<'a> {
 
 impl fmt::Debug for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FindingDiagnostic").field("finding", self.finding).finish()
+        f.debug_struct("FindingDiagnostic")
+            .field("finding", self.finding)
+            .finish()
     }
 }
 
@@ -88,7 +118,13 @@ impl fmt::Display for FindingDiagnostic<'_> {
         if self.report.object.is_some() {
             write!(f, "{}: ", self.report.title())?;
         }
-        write!(f, "{} [{} {}]", self.finding.message, self.finding.code.as_str(), self.finding.code.name())
+        write!(
+            f,
+            "{} [{} {}]",
+            self.finding.message,
+            self.finding.code.as_str(),
+            self.finding.code.name()
+        )
     }
 }
 
@@ -103,11 +139,17 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.finding.hint.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.finding
+            .hint
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.finding.span.map(|_| &*self.report.file as &dyn SourceCode).filter(|_| !self.report.file.text.is_empty())
+        self.finding
+            .span
+            .map(|_| &*self.report.file as &dyn SourceCode)
+            .filter(|_| !self.report.file.text.is_empty())
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -115,9 +157,16 @@ impl Diagnostic for FindingDiagnostic<'_> {
         if self.report.file.text.is_empty() {
             return None;
         }
-        let label = if self.finding.path.is_empty() { None } else { Some(self.finding.path.clone()) };
+        let label = if self.finding.path.is_empty() {
+            None
+        } else {
+            Some(self.finding.path.clone())
+        };
         let source_span = SourceSpan::new((span.start as usize).into(), span.len());
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(label, source_span))))
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            label,
+            source_span,
+        ))))
     }
 }
 
@@ -129,8 +178,14 @@ impl SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
-        let named = NamedSourceContents { name: &self.name, inner };
+        let inner =
+            self.text
+                .as_str()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        let named = NamedSourceContents {
+            name: &self.name,
+            inner,
+        };
         Ok(Box::new(named))
     }
 }

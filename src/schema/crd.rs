@@ -28,7 +28,10 @@ pub enum CrdError {
 /// fields.
 pub fn crd_schemas(crd: &Value, strict: bool) -> Result<Vec<CrdSchema>, CrdError> {
     let spec = crd.get("spec").ok_or(CrdError::Missing("spec"))?;
-    let group = spec.get("group").and_then(Value::as_str).ok_or(CrdError::Missing("spec.group"))?;
+    let group = spec
+        .get("group")
+        .and_then(Value::as_str)
+        .ok_or(CrdError::Missing("spec.group"))?;
     let kind = spec
         .pointer("/names/kind")
         .and_then(Value::as_str)
@@ -42,7 +45,10 @@ pub fn crd_schemas(crd: &Value, strict: bool) -> Result<Vec<CrdSchema>, CrdError
                 continue;
             }
             if let Some(name) = v.get("name").and_then(Value::as_str) {
-                versions.push((name.to_string(), v.pointer("/schema/openAPIV3Schema").or(shared)));
+                versions.push((
+                    name.to_string(),
+                    v.pointer("/schema/openAPIV3Schema").or(shared),
+                ));
             }
         }
     } else if let Some(name) = spec.get("version").and_then(Value::as_str) {
@@ -56,7 +62,11 @@ pub fn crd_schemas(crd: &Value, strict: bool) -> Result<Vec<CrdSchema>, CrdError
         .map(|(version, schema)| {
             let schema = schema.ok_or_else(|| CrdError::NoSchema(version.clone()))?;
             let gvk = Gvk::new(group, version, kind);
-            Ok(CrdSchema { schema: to_json_schema(schema, &gvk, strict), gvk, namespaced })
+            Ok(CrdSchema {
+                schema: to_json_schema(schema, &gvk, strict),
+                gvk,
+                namespaced,
+            })
         })
         .collect()
 }
@@ -66,7 +76,10 @@ fn to_json_schema(openapi: &Value, gvk: &Gvk, strict: bool) -> Value {
     let obj = root.as_object_mut().expect("convert returns an object");
     let props = obj.entry("properties").or_insert_with(|| json!({}));
     if let Some(props) = props.as_object_mut() {
-        props.insert("apiVersion".into(), json!({"type": "string", "enum": [gvk.api_version()]}));
+        props.insert(
+            "apiVersion".into(),
+            json!({"type": "string", "enum": [gvk.api_version()]}),
+        );
         props.insert("kind".into(), json!({"type": "string", "enum": [gvk.kind]}));
         props.insert(
             "metadata".into(),
@@ -93,7 +106,11 @@ fn convert(node: &Value, strict: bool) -> Value {
             "properties" | "patternProperties" | "definitions" => {
                 let converted = value
                     .as_object()
-                    .map(|m| m.iter().map(|(k, v)| (k.clone(), convert(v, strict))).collect::<Map<_, _>>())
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), convert(v, strict)))
+                            .collect::<Map<_, _>>()
+                    })
                     .unwrap_or_default();
                 out.insert(key.clone(), Value::Object(converted));
             }
@@ -114,7 +131,10 @@ fn convert(node: &Value, strict: bool) -> Value {
         }
     }
     // OpenAPI 3.0's boolean exclusive bounds become 2020-12's numeric ones.
-    for (flag, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+    for (flag, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
         match src.get(flag) {
             Some(Value::Bool(true)) => {
                 if let Some(limit) = out.remove(bound) {
@@ -144,13 +164,24 @@ fn convert(node: &Value, strict: bool) -> Value {
     if embedded {
         let props = out.entry("properties").or_insert_with(|| json!({}));
         if let Some(props) = props.as_object_mut() {
-            props.entry("apiVersion").or_insert_with(|| json!({"type": "string"}));
-            props.entry("kind").or_insert_with(|| json!({"type": "string"}));
-            props.entry("metadata").or_insert_with(|| json!({"type": "object"}));
+            props
+                .entry("apiVersion")
+                .or_insert_with(|| json!({"type": "string"}));
+            props
+                .entry("kind")
+                .or_insert_with(|| json!({"type": "string"}));
+            props
+                .entry("metadata")
+                .or_insert_with(|| json!({"type": "object"}));
         }
     }
     let is_object = out.get("type") == Some(&json!("object")) || out.contains_key("properties");
-    if strict && is_object && !preserve && !out.contains_key("additionalProperties") && out.contains_key("properties") {
+    if strict
+        && is_object
+        && !preserve
+        && !out.contains_key("additionalProperties")
+        && out.contains_key("properties")
+    {
         out.insert("additionalProperties".into(), Value::Bool(false));
     }
     Value::Object(out)
@@ -201,12 +232,17 @@ mod tests {
     #[test]
     fn translates_openapi_keywords() {
         let v = validator(true);
-        assert!(v.is_valid(&widget(json!({"size": 1, "port": "http", "note": null, "extra": {"any": 1}}))));
+        assert!(v.is_valid(&widget(
+            json!({"size": 1, "port": "http", "note": null, "extra": {"any": 1}})
+        )));
         assert!(v.is_valid(&widget(json!({"size": 1, "port": 8080}))));
         assert!(!v.is_valid(&widget(json!({"size": 0}))), "exclusiveMinimum");
         assert!(!v.is_valid(&widget(json!({}))), "required");
         assert!(!v.is_valid(&widget(json!({"size": 1, "port": true}))));
-        assert!(!v.is_valid(&widget(json!({"size": 1, "colour": "red"}))), "strict closes objects");
+        assert!(
+            !v.is_valid(&widget(json!({"size": 1, "colour": "red"}))),
+            "strict closes objects"
+        );
         assert!(validator(false).is_valid(&widget(json!({"size": 1, "colour": "red"}))));
         let mut wrong_kind = widget(json!({"size": 1}));
         wrong_kind["apiVersion"] = json!("example.com/v2");
@@ -217,9 +253,15 @@ mod tests {
     fn reports_what_is_missing() {
         let mut c = crd();
         c["spec"].as_object_mut().unwrap().remove("group");
-        assert_eq!(crd_schemas(&c, true).unwrap_err(), CrdError::Missing("spec.group"));
+        assert_eq!(
+            crd_schemas(&c, true).unwrap_err(),
+            CrdError::Missing("spec.group")
+        );
         let mut c = crd();
         c["spec"]["versions"][0]["schema"] = json!({});
-        assert_eq!(crd_schemas(&c, true).unwrap_err(), CrdError::NoSchema("v1".into()));
+        assert_eq!(
+            crd_schemas(&c, true).unwrap_err(),
+            CrdError::NoSchema("v1".into())
+        );
     }
 }

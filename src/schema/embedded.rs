@@ -106,7 +106,18 @@ mod tests {
     #[test]
     fn quantity_pattern_matches_what_the_server_accepts() {
         let re = regex_lite(QUANTITY_PATTERN);
-        for ok in ["1", "500m", "1.5Gi", "1e3", "128974848", "129M", "0.1", ".5", "+1Ki", "1E"] {
+        for ok in [
+            "1",
+            "500m",
+            "1.5Gi",
+            "1e3",
+            "128974848",
+            "129M",
+            "0.1",
+            ".5",
+            "+1Ki",
+            "1E",
+        ] {
             assert!(re(ok), "{ok}");
         }
         for bad in ["", "1 Gi", "1GB", "abc", "1.5.5", "Gi", "1iB"] {
@@ -115,7 +126,8 @@ mod tests {
     }
 
     fn regex_lite(pattern: &str) -> impl Fn(&str) -> bool {
-        let validator = jsonschema::validator_for(&json!({"type": "string", "pattern": pattern})).unwrap();
+        let validator =
+            jsonschema::validator_for(&json!({"type": "string", "pattern": pattern})).unwrap();
         move |s| validator.is_valid(&json!(s))
     }
 }

@@ -25,7 +25,8 @@ impl FromStr for KubeVersion {
 
     /// `1.37`, `v1.37`, `1.37.2`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("`{s}` is not a Kubernetes version; write it as MAJOR.MINOR, e.g. 1.37");
+        let bad =
+            || format!("`{s}` is not a Kubernetes version; write it as MAJOR.MINOR, e.g. 1.37");
         let t = s.strip_prefix('v').unwrap_or(s);
         let mut parts = t.split('.');
         let major = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;

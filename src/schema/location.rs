@@ -17,7 +17,12 @@ pub struct LocationError {
 pub trait SchemaSource: Send + Sync {
     /// The schema for a kind, and a description of where it came from; `Ok(None)` if this
     /// location does not have it.
-    fn find(&self, gvk: &Gvk, version: KubeVersion, strict: bool) -> Result<Option<(Value, String)>, LocationError>;
+    fn find(
+        &self,
+        gvk: &Gvk,
+        version: KubeVersion,
+        strict: bool,
+    ) -> Result<Option<(Value, String)>, LocationError>;
 }
 
 /// A `--schema-location`: a directory, a local path template, or a remote URL template
@@ -29,7 +34,12 @@ impl SchemaLocation {
         Self(Box::new(source))
     }
 
-    pub fn find(&self, gvk: &Gvk, version: KubeVersion, strict: bool) -> Result<Option<(Value, String)>, LocationError> {
+    pub fn find(
+        &self,
+        gvk: &Gvk,
+        version: KubeVersion,
+        strict: bool,
+    ) -> Result<Option<(Value, String)>, LocationError> {
         self.0.find(gvk, version, strict)
     }
 }
@@ -50,7 +60,14 @@ pub fn expand_template(template: &str, gvk: &Gvk, version: KubeVersion, strict: 
         ("Group", gvk.group.clone()),
         ("KindSuffix", kind_suffix),
         ("NormalizedKubernetesVersion", format!("v{version}.0")),
-        ("StrictSuffix", if strict { "-strict".into() } else { String::new() }),
+        (
+            "StrictSuffix",
+            if strict {
+                "-strict".into()
+            } else {
+                String::new()
+            },
+        ),
     ];
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
@@ -84,7 +101,9 @@ impl LocalLocation {
 
     fn candidates(&self, gvk: &Gvk, version: KubeVersion, strict: bool) -> Vec<PathBuf> {
         if self.spec.contains("{{") {
-            return vec![PathBuf::from(expand_template(&self.spec, gvk, version, strict))];
+            return vec![PathBuf::from(expand_template(
+                &self.spec, gvk, version, strict,
+            ))];
         }
         let dir = Path::new(&self.spec);
         [
@@ -98,13 +117,21 @@ impl LocalLocation {
 }
 
 impl SchemaSource for LocalLocation {
-    fn find(&self, gvk: &Gvk, version: KubeVersion, strict: bool) -> Result<Option<(Value, String)>, LocationError> {
+    fn find(
+        &self,
+        gvk: &Gvk,
+        version: KubeVersion,
+        strict: bool,
+    ) -> Result<Option<(Value, String)>, LocationError> {
         for path in self.candidates(gvk, version, strict) {
             let bytes = match std::fs::read(&path) {
                 Ok(b) => b,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => {
-                    return Err(LocationError { location: path.display().to_string(), message: e.to_string() });
+                    return Err(LocationError {
+                        location: path.display().to_string(),
+                        message: e.to_string(),
+                    });
                 }
             };
             let value = serde_json::from_slice(&bytes).map_err(|e| LocationError {
@@ -126,26 +153,70 @@ mod tests {
         let gvk = Gvk::new("apps", "v1", "Deployment");
         let v = KubeVersion::new(1, 30);
         assert_eq!(
-            expand_template("{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json", &gvk, v, true),
+            expand_template(
+                "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json",
+                &gvk,
+                v,
+                true
+            ),
             "v1.30.0-standalone-strict/deployment-apps-v1.json"
         );
         let crd = Gvk::new("cert-manager.io", "v1", "Certificate");
-        assert_eq!(expand_template("{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json", &crd, v, false), "cert-manager.io/certificate_v1.json");
-        assert_eq!(expand_template("{{ .ResourceKind }}{{ .KindSuffix }}", &Gvk::new("", "v1", "Service"), v, false), "service-v1");
+        assert_eq!(
+            expand_template(
+                "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json",
+                &crd,
+                v,
+                false
+            ),
+            "cert-manager.io/certificate_v1.json"
+        );
+        assert_eq!(
+            expand_template(
+                "{{ .ResourceKind }}{{ .KindSuffix }}",
+                &Gvk::new("", "v1", "Service"),
+                v,
+                false
+            ),
+            "service-v1"
+        );
     }
 
     #[test]
     fn local_directory_finds_both_layouts() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("example.com")).unwrap();
-        std::fs::write(dir.path().join("example.com/widget_v1.json"), r#"{"type":"object"}"#).unwrap();
-        std::fs::write(dir.path().join("gadget-example-v2.json"), r#"{"type":"object"}"#).unwrap();
+        std::fs::write(
+            dir.path().join("example.com/widget_v1.json"),
+            r#"{"type":"object"}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("gadget-example-v2.json"),
+            r#"{"type":"object"}"#,
+        )
+        .unwrap();
         let loc = LocalLocation::new(dir.path().to_str().unwrap());
         let v = KubeVersion::new(1, 37);
-        assert!(loc.find(&Gvk::new("example.com", "v1", "Widget"), v, true).unwrap().is_some());
-        assert!(loc.find(&Gvk::new("example.com", "v2", "Gadget"), v, true).unwrap().is_some());
-        assert!(loc.find(&Gvk::new("example.com", "v1", "Other"), v, true).unwrap().is_none());
+        assert!(
+            loc.find(&Gvk::new("example.com", "v1", "Widget"), v, true)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            loc.find(&Gvk::new("example.com", "v2", "Gadget"), v, true)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            loc.find(&Gvk::new("example.com", "v1", "Other"), v, true)
+                .unwrap()
+                .is_none()
+        );
         std::fs::write(dir.path().join("broken-example-v1.json"), "{").unwrap();
-        assert!(loc.find(&Gvk::new("example.com", "v1", "Broken"), v, true).is_err());
+        assert!(
+            loc.find(&Gvk::new("example.com", "v1", "Broken"), v, true)
+                .is_err()
+        );
     }
 }

@@ -53,11 +53,14 @@ impl SchemaRegistry {
     /// Loads the bundled schemas of `version` (decompress, parse, index: a few milliseconds).
     pub fn new(version: KubeVersion, strict: bool) -> Result<Self, SchemaError> {
         let bytes = definitions_json(version).ok_or_else(|| {
-            let bundled: Vec<String> = super::BUNDLED_VERSIONS.iter().map(ToString::to_string).collect();
+            let bundled: Vec<String> = super::BUNDLED_VERSIONS
+                .iter()
+                .map(ToString::to_string)
+                .collect();
             SchemaError::UnknownVersion(version, bundled.join(", "))
         })?;
-        let mut defs: Value =
-            serde_json::from_slice(&bytes).map_err(|e| SchemaError::Corrupt(version, e.to_string()))?;
+        let mut defs: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| SchemaError::Corrupt(version, e.to_string()))?;
         patch_definitions(&mut defs, strict);
         let builtin = index_kinds(&defs);
         let definitions = Arc::new(defs);
@@ -104,7 +107,12 @@ impl SchemaRegistry {
 
     /// Whether the kind exists in the bundled schemas under another group/version.
     pub fn builtin_versions_of(&self, kind: &str) -> Vec<Gvk> {
-        let mut found: Vec<Gvk> = self.builtin.keys().filter(|g| g.kind == kind).cloned().collect();
+        let mut found: Vec<Gvk> = self
+            .builtin
+            .keys()
+            .filter(|g| g.kind == kind)
+            .cloned()
+            .collect();
         found.sort();
         found
     }
@@ -136,7 +144,10 @@ impl SchemaRegistry {
             let segment = raw.replace("~1", "/").replace("~0", "~");
             node = if let Some(p) = node.get("properties").and_then(|p| p.get(&segment)) {
                 p
-            } else if let Some(items) = node.get("items").filter(|_| segment.parse::<usize>().is_ok()) {
+            } else if let Some(items) = node
+                .get("items")
+                .filter(|_| segment.parse::<usize>().is_ok())
+            {
                 items
             } else {
                 node.get("additionalProperties").filter(|a| a.is_object())?
@@ -168,7 +179,9 @@ impl SchemaRegistry {
         }
         for location in &self.locations {
             match location.find(gvk, self.version, self.strict) {
-                Ok(Some((schema, origin))) => return self.build(&schema, SchemaOrigin::Location(origin)),
+                Ok(Some((schema, origin))) => {
+                    return self.build(&schema, SchemaOrigin::Location(origin));
+                }
                 Ok(None) => {}
                 Err(e) => return Lookup::Failed(e.to_string()),
             }
@@ -177,7 +190,10 @@ impl SchemaRegistry {
     }
 
     fn build(&self, schema: &Value, origin: SchemaOrigin) -> Lookup {
-        match jsonschema::options().with_registry(&self.registry).build(schema) {
+        match jsonschema::options()
+            .with_registry(&self.registry)
+            .build(schema)
+        {
             Ok(v) => Lookup::Found(Arc::new(v), origin),
             Err(e) => Lookup::Failed(format!("schema does not compile: {}", e.masked())),
         }
@@ -193,15 +209,26 @@ fn index_kinds(defs: &Value) -> HashMap<Gvk, String> {
     for (name, def) in map {
         // List kinds and the meta types (DeleteOptions, WatchEvent, Status) carry GVKs too, but
         // manifests never declare them as objects to create except Lists, which are expanded.
-        let Some(gvks) = def.get("x-kubernetes-group-version-kind").and_then(Value::as_array) else {
+        let Some(gvks) = def
+            .get("x-kubernetes-group-version-kind")
+            .and_then(Value::as_array)
+        else {
             continue;
         };
         if gvks.len() != 1 {
             continue;
         }
         let g = &gvks[0];
-        let field = |k: &str| g.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-        out.insert(Gvk::new(field("group"), field("version"), field("kind")), name.clone());
+        let field = |k: &str| {
+            g.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        out.insert(
+            Gvk::new(field("group"), field("version"), field("kind")),
+            name.clone(),
+        );
     }
     out
 }
@@ -218,8 +245,12 @@ mod tests {
     fn builtin_kinds_validate_and_are_compiled_once() {
         let reg = registry();
         let gvk = Gvk::new("apps", "v1", "Deployment");
-        let Lookup::Found(v, SchemaOrigin::Builtin) = reg.lookup(&gvk) else { panic!("no schema") };
-        let Lookup::Found(again, _) = reg.lookup(&gvk) else { panic!("no schema") };
+        let Lookup::Found(v, SchemaOrigin::Builtin) = reg.lookup(&gvk) else {
+            panic!("no schema")
+        };
+        let Lookup::Found(again, _) = reg.lookup(&gvk) else {
+            panic!("no schema")
+        };
         assert!(Arc::ptr_eq(&v, &again));
         let ok = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"},
             "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}},
@@ -230,7 +261,8 @@ mod tests {
         bad["spec"]["replica"] = json!(3);
         assert!(!v.is_valid(&bad));
         let mut bad = ok;
-        bad["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"] = json!("lots");
+        bad["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"] =
+            json!("lots");
         assert!(!v.is_valid(&bad));
     }
 
@@ -240,7 +272,9 @@ mod tests {
         let gvk = Gvk::new("apps", "v1", "Deployment");
         let spec = reg.allowed_properties(&gvk, "/spec").unwrap();
         assert!(spec.contains(&"replicas".to_string()));
-        let container = reg.allowed_properties(&gvk, "/spec/template/spec/containers/0").unwrap();
+        let container = reg
+            .allowed_properties(&gvk, "/spec/template/spec/containers/0")
+            .unwrap();
         assert!(container.contains(&"imagePullPolicy".to_string()));
         assert!(reg.allowed_properties(&gvk, "/metadata/labels").is_none());
     }
@@ -248,15 +282,23 @@ mod tests {
     #[test]
     fn relaxed_mode_accepts_unknown_fields() {
         let reg = SchemaRegistry::new(super::super::newest_version(), false).unwrap();
-        let Lookup::Found(v, _) = reg.lookup(&Gvk::new("", "v1", "ConfigMap")) else { panic!() };
+        let Lookup::Found(v, _) = reg.lookup(&Gvk::new("", "v1", "ConfigMap")) else {
+            panic!()
+        };
         assert!(v.is_valid(&json!({"apiVersion": "v1", "kind": "ConfigMap", "extra": 1})));
     }
 
     #[test]
     fn unknown_kinds_are_missing_and_unknown_versions_refused() {
         let reg = registry();
-        assert!(matches!(reg.lookup(&Gvk::new("example.com", "v1", "Widget")), Lookup::Missing));
-        assert!(matches!(reg.lookup(&Gvk::new("extensions", "v1beta1", "Deployment")), Lookup::Missing));
+        assert!(matches!(
+            reg.lookup(&Gvk::new("example.com", "v1", "Widget")),
+            Lookup::Missing
+        ));
+        assert!(matches!(
+            reg.lookup(&Gvk::new("extensions", "v1beta1", "Deployment")),
+            Lookup::Missing
+        ));
         assert!(SchemaRegistry::new(KubeVersion::new(1, 12), true).is_err());
     }
 }

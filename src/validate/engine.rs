@@ -32,29 +32,49 @@ pub fn run(
 ) -> Run {
     let loaded: Vec<Loaded> = inputs
         .par_iter()
-        .map(|input| read_input(input, options.max_file_bytes).map(Arc::new).map_err(|e| (input.display_name(), e)))
+        .map(|input| {
+            read_input(input, options.max_file_bytes)
+                .map(Arc::new)
+                .map_err(|e| (input.display_name(), e))
+        })
         .collect();
     let crd_loaded: Vec<Loaded> = crd_inputs
         .par_iter()
-        .map(|input| read_input(input, options.max_file_bytes).map(Arc::new).map_err(|e| (input.display_name(), e)))
+        .map(|input| {
+            read_input(input, options.max_file_bytes)
+                .map(Arc::new)
+                .map_err(|e| (input.display_name(), e))
+        })
         .collect();
 
     let mut crd_errors: Vec<(String, u32, String)> = Vec::new();
     let mut preliminary: Vec<ResourceReport> = Vec::new();
-    for file in loaded.iter().chain(crd_loaded.iter()).filter_map(|f| f.as_ref().ok()) {
+    for file in loaded
+        .iter()
+        .chain(crd_loaded.iter())
+        .filter_map(|f| f.as_ref().ok())
+    {
         // A cheap substring test keeps phase one from parsing files without CRDs.
         if !file.text.contains("CustomResourceDefinition") {
             continue;
         }
         for doc in parse_documents(&file.text, options.limits) {
             for extracted in extract_objects(&doc) {
-                let Extracted::Object { root, object } = extracted else { continue };
-                if object.kind != "CustomResourceDefinition" || object.group() != "apiextensions.k8s.io" {
+                let Extracted::Object { root, object } = extracted else {
+                    continue;
+                };
+                if object.kind != "CustomResourceDefinition"
+                    || object.group() != "apiextensions.k8s.io"
+                {
                     continue;
                 }
                 match crd_schemas(&doc.tree.to_json(root), registry.strict()) {
                     Ok(schemas) => schemas.into_iter().for_each(|s| registry.add_crd(s)),
-                    Err(e) => crd_errors.push((file.name.clone(), doc.tree.node(root).span.start, e.to_string())),
+                    Err(e) => crd_errors.push((
+                        file.name.clone(),
+                        doc.tree.node(root).span.start,
+                        e.to_string(),
+                    )),
                 }
             }
         }
@@ -64,7 +84,7 @@ pub fn run(
     }
 
     let registry = &*registry;
-    let per_file: Vec<Vec<(ResourceReport, Option<DuplicateKey>)>> = loaded
+    let per_file: Vec<Vec<(ResourceReport, Option<(DuplicateKey, Span)>)>> = loaded
         .par_iter()
         .map(|file| match file {
             Ok(file) => check_file(file, registry, options, &crd_errors),
@@ -74,18 +94,25 @@ pub fn run(
 
     let mut reports = preliminary;
     reports.extend(input_errors.into_iter().map(|e| {
-        unreadable_report(&e.path, LoadIssue {
-            kind: LoadIssueKind::Unreadable,
-            message: e.message,
-            span: Span::default(),
-            hint: None,
-        })
+        unreadable_report(
+            &e.path,
+            LoadIssue {
+                kind: LoadIssueKind::Unreadable,
+                message: e.message,
+                span: Span::default(),
+                hint: None,
+                related: None,
+            },
+        )
     }));
     let offset = reports.len();
     let mut keys = vec![None; offset];
+    let mut name_spans = vec![None; offset];
     for (report, key) in per_file.into_iter().flatten() {
         reports.push(report);
+        let (key, span) = key.unzip();
         keys.push(key);
+        name_spans.push(span);
     }
     for (dup, first) in find_duplicates(&keys) {
         let first_report = &reports[first];
@@ -96,15 +123,20 @@ pub fn run(
             first_report.file.name
         );
         let start = reports[dup].start;
+        let span = name_spans[dup].unwrap_or(Span::new(start as usize, start as usize));
         let report = &mut reports[dup];
         report.findings.push(
             Finding::new(Code::DuplicateObject, message)
-                .at(Span::new(start as usize, start as usize))
+                .at(span)
+                .path("/metadata/name")
                 .hint("the second definition would overwrite the first on apply; remove or rename one"),
         );
         report.settle();
     }
-    let mut summary = Summary { files: inputs.len(), ..Summary::default() };
+    let mut summary = Summary {
+        files: inputs.len(),
+        ..Summary::default()
+    };
     for r in &reports {
         summary.add(r);
     }
@@ -117,13 +149,13 @@ fn unreadable_report(name: &str, issue: LoadIssue) -> ResourceReport {
         object: None,
         start: 0,
         status: Status::Error,
-        findings: vec![finding_from_issue(issue, false)],
+        findings: vec![finding_from_issue(issue, None)],
     };
     report.settle();
     report
 }
 
-fn finding_from_issue(issue: LoadIssue, has_span: bool) -> Finding {
+fn finding_from_issue(issue: LoadIssue, file: Option<&SourceFile>) -> Finding {
     let code = match issue.kind {
         LoadIssueKind::Syntax | LoadIssueKind::Unsupported => Code::YamlSyntax,
         LoadIssueKind::DuplicateKey => Code::DuplicateKey,
@@ -132,8 +164,14 @@ fn finding_from_issue(issue: LoadIssue, has_span: bool) -> Finding {
         LoadIssueKind::Unreadable => Code::Unreadable,
         LoadIssueKind::NotKubernetes => Code::NotKubernetes,
     };
-    let mut f = Finding::new(code, issue.message).hint_opt(issue.hint);
-    if has_span {
+    let mut hint = issue.hint;
+    if let (Some(file), Some(related)) = (file, issue.related) {
+        let (line, col) = file.line_col(related.start);
+        let first = format!("first at line {line}, column {col}");
+        hint = Some(hint.map_or_else(|| first.clone(), |h| format!("{first}; {h}")));
+    }
+    let mut f = Finding::new(code, issue.message).hint_opt(hint);
+    if file.is_some() {
         f.span = Some(issue.span);
     }
     f
@@ -144,7 +182,7 @@ fn check_file(
     registry: &SchemaRegistry,
     options: &ValidateOptions,
     crd_errors: &[(String, u32, String)],
-) -> Vec<(ResourceReport, Option<DuplicateKey>)> {
+) -> Vec<(ResourceReport, Option<(DuplicateKey, Span)>)> {
     let mut out = Vec::new();
     for doc in parse_documents(&file.text, options.limits) {
         check_document(file, &doc, registry, options, crd_errors, &mut out);
@@ -158,14 +196,25 @@ fn check_document(
     registry: &SchemaRegistry,
     options: &ValidateOptions,
     crd_errors: &[(String, u32, String)],
-    out: &mut Vec<(ResourceReport, Option<DuplicateKey>)>,
+    out: &mut Vec<(ResourceReport, Option<(DuplicateKey, Span)>)>,
 ) {
     let report = |object: Option<ObjectRef>, start: u32, findings: Vec<Finding>| {
-        let mut r = ResourceReport { file: Arc::clone(file), object, start, status: Status::Valid, findings };
+        let mut r = ResourceReport {
+            file: Arc::clone(file),
+            object,
+            start,
+            status: Status::Valid,
+            findings,
+        };
         r.settle();
         r
     };
-    let mut doc_findings: Vec<Finding> = doc.issues.iter().cloned().map(|i| finding_from_issue(i, true)).collect();
+    let mut doc_findings: Vec<Finding> = doc
+        .issues
+        .iter()
+        .cloned()
+        .map(|i| finding_from_issue(i, Some(file)))
+        .collect();
     if doc.failed {
         out.push((report(None, doc.start, doc_findings), None));
         return;
@@ -185,12 +234,14 @@ fn check_document(
                 if options.ignore_non_k8s {
                     continue;
                 }
-                findings.push(finding_from_issue(issue, true));
+                findings.push(finding_from_issue(issue, Some(file)));
                 out.push((report(None, doc.tree.node(root).span.start, findings), None));
             }
             Extracted::Object { root, object } => {
                 let start = doc.tree.node(root).span.start;
-                let key = DuplicateKey::of(&object, doc.tree.get_path(root, &["metadata", "name"]).is_some());
+                let name = doc.tree.get_path(root, &["metadata", "name"]);
+                let key = DuplicateKey::of(&object, name.is_some())
+                    .zip(name.map(|n| doc.tree.node(n).span));
                 if is_skipped(&object, &options.skip_kinds) {
                     let mut r = report(Some(object), start, findings);
                     r.status = Status::Skipped;
@@ -199,8 +250,13 @@ fn check_document(
                 }
                 let skipped = check_object(doc, root, &object, registry, options, &mut findings);
                 if object.kind == "CustomResourceDefinition" {
-                    for (_, _, e) in crd_errors.iter().filter(|(n, s, _)| *n == file.name && *s == start) {
-                        findings.push(Finding::new(Code::InvalidCrd, e.clone()).at(doc.tree.node(root).span));
+                    for (_, _, e) in crd_errors
+                        .iter()
+                        .filter(|(n, s, _)| *n == file.name && *s == start)
+                    {
+                        findings.push(
+                            Finding::new(Code::InvalidCrd, e.clone()).at(doc.tree.node(root).span),
+                        );
                     }
                 }
                 let mut r = report(Some(object), start, findings);
@@ -225,22 +281,30 @@ fn check_object(
 ) -> bool {
     let tree = &doc.tree;
     let gvk = Gvk::of(object);
-    let api_span = tree.entry(root, "apiVersion").map(|e| tree.node(e.value).span);
+    let api_span = tree
+        .entry(root, "apiVersion")
+        .map(|e| tree.node(e.value).span);
     let lifecycle = lifecycle_of(&gvk);
     let mut skipped = false;
     match registry.lookup(&gvk) {
         Lookup::Found(validator, _) => {
             let json = tree.to_json(root);
-            findings.extend(schema_findings(&validator, &json, tree, root, &gvk, registry));
+            findings.extend(schema_findings(
+                &validator, &json, tree, root, &gvk, registry,
+            ));
             if let Some(l) = lifecycle.filter(|l| l.deprecated_in <= registry.version()) {
-                let mut f = Finding::new(Code::DeprecatedApi, l.deprecated_message()).hint(l.hint()).path("/apiVersion");
+                let mut f = Finding::new(Code::DeprecatedApi, l.deprecated_message())
+                    .hint(l.hint())
+                    .path("/apiVersion");
                 f.span = api_span;
                 findings.push(f);
             }
         }
         Lookup::Missing => {
             if let Some(l) = lifecycle.filter(|l| l.removed_in <= registry.version()) {
-                let mut f = Finding::new(Code::RemovedApi, l.removed_message()).hint(l.hint()).path("/apiVersion");
+                let mut f = Finding::new(Code::RemovedApi, l.removed_message())
+                    .hint(l.hint())
+                    .path("/apiVersion");
                 f.span = api_span;
                 findings.push(f);
             } else if options.ignore_missing_schemas {
@@ -251,17 +315,29 @@ fn check_object(
                     "add its CustomResourceDefinition to the input or --crd, point --schema-location at its schema, or pass --ignore-missing-schemas".to_string()
                 } else {
                     let names: Vec<String> = served.iter().map(Gvk::api_version).collect();
-                    format!("Kubernetes {} serves {} as {}", registry.version(), object.kind, names.join(", "))
+                    format!(
+                        "Kubernetes {} serves {} as {}",
+                        registry.version(),
+                        object.kind,
+                        names.join(", ")
+                    )
                 };
-                let mut f = Finding::new(Code::MissingSchema, format!("no schema for {gvk} in Kubernetes {}", registry.version()))
-                    .hint(hint)
-                    .path("/apiVersion");
+                let mut f = Finding::new(
+                    Code::MissingSchema,
+                    format!("no schema for {gvk} in Kubernetes {}", registry.version()),
+                )
+                .hint(hint)
+                .path("/apiVersion");
                 f.span = api_span;
                 findings.push(f);
             }
         }
         Lookup::Failed(message) => {
-            let mut f = Finding::new(Code::MissingSchema, format!("schema for {gvk} could not be used: {message}")).path("/apiVersion");
+            let mut f = Finding::new(
+                Code::MissingSchema,
+                format!("schema for {gvk} could not be used: {message}"),
+            )
+            .path("/apiVersion");
             f.span = api_span;
             findings.push(f);
         }
@@ -272,6 +348,9 @@ fn check_object(
 
 fn is_skipped(object: &ObjectRef, skip: &[String]) -> bool {
     skip.iter().any(|s| {
-        s == &object.kind || s.strip_suffix(&object.kind).and_then(|p| p.strip_suffix('/')) == Some(object.api_version.as_str())
+        s == &object.kind
+            || s.strip_suffix(&object.kind)
+                .and_then(|p| p.strip_suffix('/'))
+                == Some(object.api_version.as_str())
     })
 }

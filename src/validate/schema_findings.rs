@@ -45,7 +45,9 @@ fn to_findings(
     match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected }
         | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
-            let allowed = registry.allowed_properties(gvk, &pointer).unwrap_or_default();
+            let allowed = registry
+                .allowed_properties(gvk, &pointer)
+                .unwrap_or_default();
             for key in unexpected {
                 let path = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
                 let key_span = tree.entry(node, key).map_or(span, |e| e.key_span);
@@ -70,50 +72,85 @@ fn to_findings(
             let expected = match kind {
                 TypeKind::Single(t) => t.to_string(),
                 TypeKind::Multiple(set) => {
-                    let names: Vec<String> = set.iter().filter(|t| t.to_string() != "null").map(|t| t.to_string()).collect();
+                    let names: Vec<String> = set
+                        .iter()
+                        .filter(|t| t.to_string() != "null")
+                        .map(|t| t.to_string())
+                        .collect();
                     names.join(" or ")
                 }
             };
             let got = tree.type_name(node);
             out.push(
-                Finding::new(Code::TypeMismatch, format!("expected {expected}, got {got}"))
-                    .at(span)
-                    .path(pointer)
-                    .hint_opt(type_hint(tree, node, &expected)),
+                Finding::new(
+                    Code::TypeMismatch,
+                    format!("expected {expected}, got {got}"),
+                )
+                .at(span)
+                .path(pointer)
+                .hint_opt(type_hint(tree, node, &expected)),
             );
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
-            let where_ = if pointer.is_empty() { "the object".to_string() } else { format!("`{pointer}`") };
+            let where_ = if pointer.is_empty() {
+                "the object".to_string()
+            } else {
+                format!("`{pointer}`")
+            };
             let at = tree.node(node).span;
             out.push(
-                Finding::new(Code::MissingRequired, format!("missing required field `{name}` in {where_}"))
-                    .at(crate::manifest::Span::new(at.start as usize, at.start as usize))
-                    .path(pointer),
+                Finding::new(
+                    Code::MissingRequired,
+                    format!("missing required field `{name}` in {where_}"),
+                )
+                .at(crate::manifest::Span::new(
+                    at.start as usize,
+                    at.start as usize,
+                ))
+                .path(pointer),
             );
         }
         ValidationErrorKind::Enum { options } => {
             let list: Vec<String> = options
                 .as_array()
-                .map(|a| a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             out.push(
-                Finding::new(Code::InvalidValue, format!("{} is not one of: {}", describe(tree, node), list.join(", ")))
-                    .at(span)
-                    .path(pointer),
+                Finding::new(
+                    Code::InvalidValue,
+                    format!(
+                        "{} is not one of: {}",
+                        describe(tree, node),
+                        list.join(", ")
+                    ),
+                )
+                .at(span)
+                .path(pointer),
             );
         }
         ValidationErrorKind::Pattern { pattern } if pattern == crate::schema::QUANTITY_PATTERN => {
             out.push(
-                Finding::new(Code::InvalidValue, format!("{} is not a Kubernetes quantity", describe(tree, node)))
-                    .at(span)
-                    .path(pointer)
-                    .hint("write a number with an optional suffix, e.g. `500m`, `2`, `128Mi`, `1Gi`"),
+                Finding::new(
+                    Code::InvalidValue,
+                    format!("{} is not a Kubernetes quantity", describe(tree, node)),
+                )
+                .at(span)
+                .path(pointer)
+                .hint("write a number with an optional suffix, e.g. `500m`, `2`, `128Mi`, `1Gi`"),
             );
         }
         ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
             // Report the alternative that got furthest (fewest errors) rather than all of them.
-            if let Some(best) = context.iter().filter(|c| !c.is_empty()).min_by_key(|c| c.len()) {
+            if let Some(best) = context
+                .iter()
+                .filter(|c| !c.is_empty())
+                .min_by_key(|c| c.len())
+            {
                 for e in best {
                     to_findings(e, tree, root, gvk, registry, out);
                 }
@@ -126,7 +163,9 @@ fn to_findings(
 }
 
 fn generic(error: &ValidationError<'_>, span: crate::manifest::Span, pointer: String) -> Finding {
-    Finding::new(Code::InvalidValue, error.masked().to_string()).at(span).path(pointer)
+    Finding::new(Code::InvalidValue, error.masked().to_string())
+        .at(span)
+        .path(pointer)
 }
 
 fn describe(tree: &Tree<'_>, node: NodeId) -> String {

@@ -1,6 +1,9 @@
 /// The closest allowed name to a misspelt one, if it is close enough to be a likely typo
 /// (`replica` → `replicas`, `ImagePullPolicy` → `imagePullPolicy`).
-pub fn did_you_mean<'a>(wrong: &str, allowed: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    allowed: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let wrong_lower = wrong.to_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for candidate in allowed {
@@ -44,10 +47,19 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        let allowed = ["replicas", "selector", "template", "strategy", "minReadySeconds"];
+        let allowed = [
+            "replicas",
+            "selector",
+            "template",
+            "strategy",
+            "minReadySeconds",
+        ];
         assert_eq!(did_you_mean("replica", allowed), Some("replicas"));
         assert_eq!(did_you_mean("selcetor", allowed), Some("selector"));
-        assert_eq!(did_you_mean("MinReadySeconds", allowed), Some("minReadySeconds"));
+        assert_eq!(
+            did_you_mean("MinReadySeconds", allowed),
+            Some("minReadySeconds")
+        );
         assert_eq!(did_you_mean("foo", allowed), None);
         assert_eq!(did_you_mean("x", ["y"]), Some("y"));
     }

@@ -41,6 +41,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // command-line switches are booleans by nature
 pub struct ValidateArgs {
     /// Files or directories (searched recursively for .yaml, .yml, .json); `-` reads stdin.
     #[arg(value_name = "PATH")]

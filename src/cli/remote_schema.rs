@@ -60,22 +60,29 @@ impl RemoteLocation {
             .map_err(Clone::clone)
     }
 
-    /// `Some(Some(schema))` for a cached schema, `Some(None)` for a cached 404, `None` if the
-    /// cache has no usable answer.
-    fn cached(&self, key: &str) -> Option<Option<Value>> {
+    /// `None` if the cache has no usable answer.
+    fn cached(&self, key: &str) -> Option<Cached> {
         if let Ok(bytes) = fs::read(self.cache_dir.join(format!("{key}.json"))) {
             // A file that does not parse (a crash mid-write on a filesystem without ordered
             // renames, or a hand edit) is treated as a miss and overwritten by the refetch.
             if let Ok(schema) = parse_schema(&bytes) {
-                return Some(Some(schema));
+                return Some(Cached::Schema(schema));
             }
         }
         if self.cache_dir.join(format!("{key}.missing")).is_file() {
-            return Some(None);
+            return Some(Cached::Missing);
         }
         None
     }
+}
 
+enum Cached {
+    Schema(Value),
+    /// The server answered 404 for this URL on an earlier run.
+    Missing,
+}
+
+impl RemoteLocation {
     /// Fetches `url`: `Ok(Some((schema, raw body)))`, or `Ok(None)` on 404.
     fn fetch(&self, url: &str) -> Result<Option<(Value, Vec<u8>)>, String> {
         let client = self.client()?;
@@ -84,16 +91,17 @@ impl RemoteLocation {
         if status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        let final_url = response.url().to_string();
-        if !status.is_success() {
-            return Err(format!("HTTP {status} from {final_url}"));
-        }
-        let too_big = || {
-            format!(
-                "response from {final_url} is larger than {} bytes",
-                self.max_body
-            )
+        // `LocationError` already names the requested URL; name the server only when a
+        // redirect made it a different one.
+        let from = if response.url().as_str() == url {
+            String::new()
+        } else {
+            format!(" from {}", response.url())
         };
+        if !status.is_success() {
+            return Err(format!("HTTP {status}{from}"));
+        }
+        let too_big = || format!("response{from} is larger than {} bytes", self.max_body);
         // The header is only a hint (it can lie or be absent), so the read below is bounded too.
         if response.content_length().is_some_and(|n| n > self.max_body) {
             return Err(too_big());
@@ -102,17 +110,12 @@ impl RemoteLocation {
         (&mut response)
             .take(self.max_body + 1)
             .read_to_end(&mut body)
-            .map_err(|e| {
-                format!(
-                    "reading the response from {final_url} failed: {}",
-                    error_chain(&e)
-                )
-            })?;
+            .map_err(|e| format!("reading the response{from} failed: {}", error_chain(&e)))?;
         if body.len() as u64 > self.max_body {
             return Err(too_big());
         }
-        let schema = parse_schema(&body)
-            .map_err(|e| format!("response from {final_url} is not a JSON schema: {e}"))?;
+        let schema =
+            parse_schema(&body).map_err(|e| format!("response{from} is not a JSON schema: {e}"))?;
         Ok(Some((schema, body)))
     }
 }
@@ -129,7 +132,10 @@ impl SchemaSource for RemoteLocation {
         // different entry and never needs invalidating.
         let key = cache_key(&url);
         if let Some(hit) = self.cached(&key) {
-            return Ok(hit.map(|schema| (schema, url)));
+            return Ok(match hit {
+                Cached::Schema(schema) => Some((schema, url)),
+                Cached::Missing => None,
+            });
         }
         match self.fetch(&url) {
             Ok(Some((schema, body))) => {
@@ -249,7 +255,7 @@ fn redirect_allowed(previous: &[Url], next: &Url, allow_http: bool) -> bool {
 
 fn describe(error: &reqwest::Error) -> String {
     let what = if error.is_timeout() {
-        "timed out"
+        "timed out (10 s to connect, 30 s in all)"
     } else if error.is_connect() {
         "cannot connect"
     } else if error.is_redirect() {
@@ -265,7 +271,11 @@ fn describe(error: &reqwest::Error) -> String {
     let mut causes = Vec::new();
     let mut source = error.source();
     while let Some(cause) = source {
-        causes.push(cause.to_string());
+        let text = cause.to_string();
+        // hyper-util's wrapper says only which stage failed, which `what` already says.
+        if !text.starts_with("client error (") {
+            causes.push(text);
+        }
         source = cause.source();
     }
     dedup_chain(&mut causes);
@@ -327,7 +337,7 @@ mod tests {
 
     /// A one-thread HTTP/1.1 server on loopback. It answers by the request path (`widget` → a
     /// schema, `broken` → 500, `garbage` → HTML, `huge` → 4 KiB with a length, `endless` → 4 KiB
-    /// without one, anything else → 404), closes every connection, and stops after
+    /// without one, `hop` → 302 to `broken`, anything else → 404), closes every connection, and stops after
     /// `max_requests`, after 10 s, or when dropped, whichever comes first.
     struct TestServer {
         base: String,
@@ -367,7 +377,7 @@ mod tests {
                                 handler(stream, &user_agents);
                             }
                             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                                std::thread::sleep(Duration::from_millis(5))
+                                std::thread::sleep(Duration::from_millis(5));
                             }
                             Err(e) => panic!("accept: {e}"),
                         }
@@ -437,6 +447,12 @@ mod tests {
             ("200 OK", big.as_str(), true)
         } else if path.contains("endless") {
             ("200 OK", big.as_str(), false)
+        } else if path.contains("hop") {
+            (
+                "302 Found\r\nLocation: /example.com/broken_v1.json",
+                "",
+                true,
+            )
         } else {
             ("404 Not Found", "not found", true)
         };
@@ -453,7 +469,7 @@ mod tests {
         let _ = stream.flush();
     }
 
-    /// Answers a TLS ClientHello with plain HTTP, as a misconfigured port would.
+    /// Answers a TLS `ClientHello` with plain HTTP, as a misconfigured port would.
     fn handle_not_tls(mut stream: TcpStream, _: &Mutex<Vec<String>>) {
         let mut hello = [0u8; 512];
         let _ = stream.read(&mut hello);
@@ -548,13 +564,36 @@ mod tests {
 
         let error = remote.find(&kind("Broken"), version(), false).unwrap_err();
         assert_eq!(error.location, url);
+        assert_eq!(error.message, "HTTP 500 Internal Server Error");
         assert_eq!(
-            error.message,
-            format!("HTTP 500 Internal Server Error from {url}")
+            error.to_string(),
+            format!("{url}: HTTP 500 Internal Server Error")
         );
         assert!(remote.find(&kind("Broken"), version(), false).is_err());
         assert_eq!(server.hits(), 2, "a failure must be retried, not cached");
         assert!(cache_files(tmp.path()).is_empty());
+    }
+
+    #[test]
+    fn redirect_is_followed_and_its_target_named() {
+        let server = TestServer::start(2);
+        let tmp = tempfile::tempdir().unwrap();
+        let remote =
+            RemoteLocation::new(&server.template(), tmp.path().to_path_buf(), true).unwrap();
+
+        let error = remote.find(&kind("Hop"), version(), false).unwrap_err();
+        assert_eq!(
+            error.location,
+            format!("{}/example.com/hop_v1.json", server.base)
+        );
+        assert_eq!(
+            error.message,
+            format!(
+                "HTTP 500 Internal Server Error from {}/example.com/broken_v1.json",
+                server.base
+            )
+        );
+        assert_eq!(server.hits(), 2);
     }
 
     #[test]
@@ -566,7 +605,9 @@ mod tests {
 
         let error = remote.find(&kind("Garbage"), version(), false).unwrap_err();
         assert!(
-            error.message.contains("is not a JSON schema: not JSON"),
+            error
+                .message
+                .starts_with("response is not a JSON schema: not JSON"),
             "{}",
             error.message
         );
@@ -583,10 +624,9 @@ mod tests {
 
         for name in ["Huge", "Endless"] {
             let error = remote.find(&kind(name), version(), false).unwrap_err();
-            assert!(
-                error.message.contains("is larger than 1024 bytes"),
-                "{name}: {}",
-                error.message
+            assert_eq!(
+                error.message, "response is larger than 1024 bytes",
+                "{name}"
             );
         }
         assert_eq!(server.hits(), 2);
@@ -787,7 +827,7 @@ mod tests {
                             .find(&kind("Widget"), version(), false)
                             .unwrap()
                             .is_some()
-                    )
+                    );
                 });
             }
         });
@@ -831,7 +871,9 @@ mod tests {
         .unwrap();
         let error = remote.find(&kind("Widget"), version(), false).unwrap_err();
         assert!(
-            error.message.starts_with("cannot connect: "),
+            error
+                .message
+                .starts_with("cannot connect: tcp connect error: "),
             "{}",
             error.message
         );
@@ -847,10 +889,6 @@ mod tests {
             ..RemoteLocation::new("http://127.0.0.1:9/x", tmp.path().to_path_buf(), true).unwrap()
         };
         let error = remote.find(&kind("Widget"), version(), false).unwrap_err();
-        assert!(
-            error.message.starts_with("invalid request: ") || error.message.contains("scheme"),
-            "{}",
-            error.message
-        );
+        assert_eq!(error.message, "invalid request: URL scheme is not allowed");
     }
 }

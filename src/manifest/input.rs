@@ -124,7 +124,7 @@ pub fn read_input(input: &Input, max_bytes: u64) -> Result<SourceFile, LoadIssue
     match input {
         Input::File(path) => {
             let file = std::fs::File::open(path).map_err(|e| unreadable(io_message(&e), None))?;
-            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let size = file.metadata().map_or(0, |m| m.len());
             if size > max_bytes {
                 return Err(too_large(size));
             }

@@ -81,8 +81,8 @@ fn parse_go_int(s: &str) -> Option<Resolved> {
     let magnitude = u64::from_str_radix(digits, radix).ok()?;
     if negative {
         if magnitude <= i64::MAX as u64 + 1 {
-            // Two's complement: -(2^63) is representable.
-            return Some(Resolved::Int((magnitude as i64).wrapping_neg()));
+            // -(2^63) is representable although 2^63 is not.
+            return Some(Resolved::Int(0i64.wrapping_sub_unsigned(magnitude)));
         }
         return None;
     }

@@ -241,7 +241,10 @@ impl<'src> Builder<'src> {
                 if anchor != 0 {
                     self.anchors.insert(anchor, id);
                 }
-                self.attach(id)
+                {
+                    self.attach(id);
+                    Ok(())
+                }
             }
             Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
                 if self.expecting_key() {
@@ -311,7 +314,10 @@ impl<'src> Builder<'src> {
                 let end = end_offset(yspan) as u32;
                 let node = self.tree.node_mut(id);
                 node.span.end = node.span.end.max(end);
-                self.attach(id)
+                {
+                    self.attach(id);
+                    Ok(())
+                }
             }
             Event::Alias(anchor) => {
                 let Some(&target) = self.anchors.get(&anchor) else {
@@ -354,7 +360,8 @@ impl<'src> Builder<'src> {
                 }
                 let copy = self.tree.clone_subtree(target);
                 self.tree.node_mut(copy).span = span;
-                self.attach(copy)
+                self.attach(copy);
+                Ok(())
             }
             _ => Ok(()),
         }
@@ -379,16 +386,10 @@ impl<'src> Builder<'src> {
         }
     }
 
-    fn attach(&mut self, id: NodeId) -> Result<(), LoadIssue> {
+    fn attach(&mut self, id: NodeId) {
         match self.stack.last_mut() {
-            None => {
-                self.root = Some(id);
-                Ok(())
-            }
-            Some(Frame::Seq { items, .. }) => {
-                items.push(id);
-                Ok(())
-            }
+            None => self.root = Some(id),
+            Some(Frame::Seq { items, .. }) => items.push(id),
             Some(Frame::Map {
                 entries,
                 key,
@@ -398,7 +399,7 @@ impl<'src> Builder<'src> {
                 let (key, key_span, plain) = key.take().expect("a value follows its key");
                 if plain && key == "<<" {
                     merges.push(id);
-                    return Ok(());
+                    return;
                 }
                 if let Some(first) = find_key(entries, &key) {
                     let first_line = first.key_span;
@@ -411,14 +412,13 @@ impl<'src> Builder<'src> {
                         hint: Some("keep one of them".into()),
                         related: Some(first_line),
                     });
-                    return Ok(());
+                    return;
                 }
                 entries.push(Entry {
                     key,
                     key_span,
                     value: id,
                 });
-                Ok(())
             }
         }
     }
@@ -468,8 +468,7 @@ fn scalar_value<'src>(
     let resolved = match (tag, style) {
         (Some("str" | "binary" | "timestamp"), _) => Resolved::Str,
         (Some("null"), _) => Resolved::Null,
-        (Some("bool" | "int" | "float"), _) => resolve_plain(&text),
-        (_, ScalarStyle::Plain) => resolve_plain(&text),
+        (Some("bool" | "int" | "float"), _) | (_, ScalarStyle::Plain) => resolve_plain(&text),
         _ => Resolved::Str,
     };
     let coerced = !matches!(resolved, Resolved::Str | Resolved::Null);
@@ -548,12 +547,11 @@ mod tests {
 
     #[test]
     fn alias_bomb_is_bounded() {
+        use std::fmt::Write as _;
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
         for i in 1..10 {
             let p = i - 1;
-            text.push_str(&format!(
-                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
-            ));
+            writeln!(text, "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]").unwrap();
         }
         let doc = one(&text);
         assert!(doc.failed);

@@ -164,3 +164,17 @@ mod tests {
         assert_eq!(names.len(), Code::ALL.len());
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    use super::Code;
+
+    #[test]
+    fn every_code_is_documented_in_docs_codes_md() {
+        let doc = include_str!("../../docs/codes.md");
+        for code in Code::ALL {
+            let heading = format!("## {} {}", code.as_str(), code.name());
+            assert!(doc.contains(&heading), "docs/codes.md lacks `{heading}`");
+        }
+    }
+}

@@ -120,7 +120,7 @@ fn convert(node: &Value, strict: bool) -> Value {
             "allOf" | "anyOf" | "oneOf" => {
                 let converted = value
                     .as_array()
-                    .map(|a| a.iter().map(|v| convert_constraint(v)).collect::<Vec<_>>())
+                    .map(|a| a.iter().map(convert_constraint).collect::<Vec<_>>())
                     .unwrap_or_default();
                 out.insert(key.clone(), Value::Array(converted));
             }
@@ -225,26 +225,26 @@ mod tests {
         jsonschema::validator_for(&schema).unwrap()
     }
 
-    fn widget(spec: Value) -> Value {
-        json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": spec})
+    fn widget(spec: &Value) -> Value {
+        json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": spec.clone()})
     }
 
     #[test]
     fn translates_openapi_keywords() {
         let v = validator(true);
         assert!(v.is_valid(&widget(
-            json!({"size": 1, "port": "http", "note": null, "extra": {"any": 1}})
+            &json!({"size": 1, "port": "http", "note": null, "extra": {"any": 1}})
         )));
-        assert!(v.is_valid(&widget(json!({"size": 1, "port": 8080}))));
-        assert!(!v.is_valid(&widget(json!({"size": 0}))), "exclusiveMinimum");
-        assert!(!v.is_valid(&widget(json!({}))), "required");
-        assert!(!v.is_valid(&widget(json!({"size": 1, "port": true}))));
+        assert!(v.is_valid(&widget(&json!({"size": 1, "port": 8080}))));
+        assert!(!v.is_valid(&widget(&json!({"size": 0}))), "exclusiveMinimum");
+        assert!(!v.is_valid(&widget(&json!({}))), "required");
+        assert!(!v.is_valid(&widget(&json!({"size": 1, "port": true}))));
         assert!(
-            !v.is_valid(&widget(json!({"size": 1, "colour": "red"}))),
+            !v.is_valid(&widget(&json!({"size": 1, "colour": "red"}))),
             "strict closes objects"
         );
-        assert!(validator(false).is_valid(&widget(json!({"size": 1, "colour": "red"}))));
-        let mut wrong_kind = widget(json!({"size": 1}));
+        assert!(validator(false).is_valid(&widget(&json!({"size": 1, "colour": "red"}))));
+        let mut wrong_kind = widget(&json!({"size": 1}));
         wrong_kind["apiVersion"] = json!("example.com/v2");
         assert!(!v.is_valid(&wrong_kind));
     }

@@ -18,6 +18,9 @@ pub struct Run {
     pub summary: Summary,
 }
 
+/// A resource's report and, for named objects, its duplicate-detection key and name's span.
+type Checked = (ResourceReport, Option<(DuplicateKey, Span)>);
+
 /// A file read (or not) in phase one.
 type Loaded = Result<Arc<SourceFile>, (String, LoadIssue)>;
 
@@ -84,7 +87,7 @@ pub fn run(
     }
 
     let registry = &*registry;
-    let per_file: Vec<Vec<(ResourceReport, Option<(DuplicateKey, Span)>)>> = loaded
+    let per_file: Vec<Vec<Checked>> = loaded
         .par_iter()
         .map(|file| match file {
             Ok(file) => check_file(file, registry, options, &crd_errors),
@@ -182,7 +185,7 @@ fn check_file(
     registry: &SchemaRegistry,
     options: &ValidateOptions,
     crd_errors: &[(String, u32, String)],
-) -> Vec<(ResourceReport, Option<(DuplicateKey, Span)>)> {
+) -> Vec<Checked> {
     let mut out = Vec::new();
     for doc in parse_documents(&file.text, options.limits) {
         check_document(file, &doc, registry, options, crd_errors, &mut out);
@@ -196,7 +199,7 @@ fn check_document(
     registry: &SchemaRegistry,
     options: &ValidateOptions,
     crd_errors: &[(String, u32, String)],
-    out: &mut Vec<(ResourceReport, Option<(DuplicateKey, Span)>)>,
+    out: &mut Vec<Checked>,
 ) {
     let report = |object: Option<ObjectRef>, start: u32, findings: Vec<Finding>| {
         let mut r = ResourceReport {

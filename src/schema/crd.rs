@@ -236,7 +236,10 @@ mod tests {
             &json!({"size": 1, "port": "http", "note": null, "extra": {"any": 1}})
         )));
         assert!(v.is_valid(&widget(&json!({"size": 1, "port": 8080}))));
-        assert!(!v.is_valid(&widget(&json!({"size": 0}))), "exclusiveMinimum");
+        assert!(
+            !v.is_valid(&widget(&json!({"size": 0}))),
+            "exclusiveMinimum"
+        );
         assert!(!v.is_valid(&widget(&json!({}))), "required");
         assert!(!v.is_valid(&widget(&json!({"size": 1, "port": true}))));
         assert!(

@@ -33,6 +33,14 @@ const fn api(
 }
 
 static TABLE: &[ApiLifecycle] = &[
+    // Removed in 1.14 (alpha, never replaced)
+    api(
+        "admissionregistration.k8s.io/v1alpha1",
+        "InitializerConfiguration",
+        12,
+        14,
+        None,
+    ),
     // Removed in 1.16
     api("extensions/v1beta1", "Deployment", 9, 16, Some("apps/v1")),
     api("extensions/v1beta1", "DaemonSet", 9, 16, Some("apps/v1")),

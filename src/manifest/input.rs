@@ -34,6 +34,21 @@ const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 /// Expands the paths given on the command line: directories recursively (manifest extensions
 /// only, sorted, symlinks followed with loop detection), files as given, `-` as stdin.
 pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
+    let (inputs, errors) = collect_all(paths);
+    // A file reached twice (`k8s k8s/app.yaml`) is read once: otherwise it would be reported
+    // as a duplicate of itself.
+    let mut seen = std::collections::HashSet::new();
+    let inputs = inputs
+        .into_iter()
+        .filter(|input| match input {
+            Input::File(p) => seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())),
+            Input::Stdin => true,
+        })
+        .collect();
+    (inputs, errors)
+}
+
+fn collect_all(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -110,8 +125,9 @@ pub fn read_input(input: &Input, max_bytes: u64) -> Result<SourceFile, LoadIssue
         hint: hint.map(str::to_string),
         related: None,
     };
-    let too_large = |size: u64| {
-        unreadable(
+    let too_large = |size: u64| LoadIssue {
+        kind: LoadIssueKind::Limit,
+        ..unreadable(
             format!(
                 "file is {:.1} MiB, over the {} MiB limit for one manifest file",
                 size as f64 / 1_048_576.0,
@@ -165,8 +181,8 @@ pub fn read_input(input: &Input, max_bytes: u64) -> Result<SourceFile, LoadIssue
         )
     })?;
     if text.starts_with('\u{feff}') {
-        // A byte-order mark is harmless; keep offsets stable by blanking it rather than removing it.
-        text.replace_range(..3, "   ");
+        // kubectl ignores a UTF-8 byte-order mark; editors do not count it as a column either.
+        text.drain(..3);
     }
     Ok(SourceFile::new(name, text))
 }

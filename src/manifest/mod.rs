@@ -18,4 +18,4 @@ pub use object_ref::ObjectRef;
 pub use source_file::SourceFile;
 pub use span::Span;
 pub use tree::{NodeId, Tree};
-pub use yaml::{Document, Limits, parse_documents};
+pub use yaml::{Document, Limits, parse_documents, split_documents};

@@ -26,6 +26,27 @@ impl SourceFile {
         })
     }
 
+    /// The byte range of the lines holding `start..end`, widened by `before` and `after` lines,
+    /// and the 0-based number of its first line: what a snippet of that span shows.
+    pub fn line_window(
+        &self,
+        start: u32,
+        end: u32,
+        before: usize,
+        after: usize,
+    ) -> (usize, usize, usize) {
+        let starts = self.line_starts();
+        let first = starts.partition_point(|&s| s <= start).saturating_sub(1);
+        let last = starts
+            .partition_point(|&s| s <= end.max(start))
+            .saturating_sub(1);
+        let first = first.saturating_sub(before);
+        let last = (last + after + 1).min(starts.len());
+        let lo = starts[first] as usize;
+        let hi = starts.get(last).map_or(self.text.len(), |&s| s as usize);
+        (lo, hi, first)
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
         let starts = self.line_starts();

@@ -133,6 +133,20 @@ impl<'src> Tree<'src> {
         end
     }
 
+    /// Moves every span by `base` bytes: for a document parsed out of a slice of its file.
+    pub fn shift_spans(&mut self, base: u32) {
+        for node in &mut self.nodes {
+            node.span.start += base;
+            node.span.end += base;
+            if let Value::Map(entries) = &mut node.value {
+                for e in entries {
+                    e.key_span.start += base;
+                    e.key_span.end += base;
+                }
+            }
+        }
+    }
+
     /// Number of nodes in the subtree rooted at `id`.
     pub fn subtree_size(&self, id: NodeId) -> usize {
         (self.subtree_end(id) - id) as usize

@@ -59,6 +59,55 @@ enum Frame<'src> {
     },
 }
 
+impl Document<'_> {
+    /// Moves every span by `base` bytes (see [`split_documents`]).
+    pub fn shift_spans(&mut self, base: u32) {
+        self.tree.shift_spans(base);
+        self.start += base;
+        for issue in &mut self.issues {
+            issue.span.start += base;
+            issue.span.end += base;
+            if let Some(r) = &mut issue.related {
+                r.start += base;
+                r.end += base;
+            }
+        }
+    }
+}
+
+/// Cuts a multi-document text into chunks of about `target` bytes at document markers, so that
+/// one big file can be parsed on several threads. Each chunk is `(byte offset, text)`.
+///
+/// A line starting with `---` or `...` followed by a blank or the line's end is a document
+/// boundary wherever it appears (YAML forbids such lines inside content), so the cut never
+/// changes what is parsed. Texts with directives (`%YAML`) are not cut: a directive belongs to
+/// the document after it.
+pub fn split_documents(text: &str, target: usize) -> Vec<(usize, &str)> {
+    if text.len() <= target || text.starts_with('%') || text.contains("\n%") {
+        return vec![(0, text)];
+    }
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut search = target;
+    while search < text.len() {
+        let Some(found) = text[search..].find("\n---") else {
+            break;
+        };
+        let cut = search + found + 1;
+        let after = bytes.get(cut + 3).copied();
+        if matches!(after, None | Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            chunks.push((start, &text[start..cut]));
+            start = cut;
+            search = cut + target;
+        } else {
+            search = cut + 3;
+        }
+    }
+    chunks.push((start, &text[start..]));
+    chunks
+}
+
 /// Parses every document of `text`. A syntax error ends its document only: parsing resumes at
 /// the next `---`, so later documents are not lost.
 pub fn parse_documents<'src>(text: &'src str, limits: Limits) -> Vec<Document<'src>> {
@@ -99,7 +148,7 @@ pub fn parse_documents<'src>(text: &'src str, limits: Limits) -> Vec<Document<'s
                 let mut b = builder
                     .take()
                     .unwrap_or_else(|| Builder::new(text.len(), limits, scan_offset(&err)));
-                b.fail(syntax_issue(&err));
+                b.fail(syntax_issue(&err, limits));
                 docs.push(b.finish());
                 if !recover(&mut parser, &mut docs, text.len(), limits) {
                     break;
@@ -125,7 +174,7 @@ fn recover<'src>(
         Err(err) => {
             // Recovery itself failed (e.g. the rest of the file is one broken document).
             let mut b = Builder::new(len, limits, scan_offset(&err));
-            b.fail(syntax_issue(&err));
+            b.fail(syntax_issue(&err, limits));
             docs.push(b.finish());
             false
         }
@@ -148,8 +197,20 @@ fn scan_offset(err: &ScanError) -> usize {
     err.marker().byte_offset().unwrap_or(err.marker().index())
 }
 
-fn syntax_issue(err: &ScanError) -> LoadIssue {
+fn syntax_issue(err: &ScanError, limits: Limits) -> LoadIssue {
     let at = scan_offset(err);
+    // The parser's own nesting limit is the same limit as the builder's: an input limit.
+    if matches!(err.kind(), granit_parser::ErrorKind::RecursionLimitExceeded) {
+        return LoadIssue {
+            kind: LoadIssueKind::Limit,
+            message: format!("nesting deeper than {} levels", limits.max_depth),
+            span: Span::new(at, at),
+            hint: Some(
+                "Kubernetes objects are never this deep; is the file generated wrongly?".into(),
+            ),
+            related: None,
+        };
+    }
     LoadIssue {
         kind: LoadIssueKind::Syntax,
         message: format!("YAML syntax error: {}", err.info()),
@@ -591,5 +652,100 @@ mod tests {
             docs.iter()
                 .all(|d| !d.failed && d.root.is_none_or(|r| d.tree.to_json(r).is_null()))
         );
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    fn roots(docs: &[Document<'_>]) -> Vec<(u32, Option<serde_json::Value>)> {
+        docs.iter()
+            .map(|d| (d.start, d.root.map(|r| d.tree.to_json(r))))
+            .collect()
+    }
+
+    #[test]
+    fn split_parsing_equals_whole_parsing() {
+        use std::fmt::Write as _;
+        let mut text = String::new();
+        for i in 0..200 {
+            write!(text, "---\nkind: ConfigMap\nmetadata: {{name: cm-{i}}}\ndata:\n  k: |\n    ---not a marker\n    v{i}\n").unwrap();
+        }
+        text.push_str("--- # trailing comment\nlast: 1\n");
+        let whole = parse_documents(&text, Limits::default());
+        let chunks = split_documents(&text, 500);
+        assert!(chunks.len() > 10);
+        let mut pieces = Vec::new();
+        for (base, chunk) in chunks {
+            for mut d in parse_documents(chunk, Limits::default()) {
+                d.shift_spans(base as u32);
+                pieces.push(d);
+            }
+        }
+        let non_empty = |v: Vec<(u32, Option<serde_json::Value>)>| -> Vec<_> {
+            v.into_iter().filter(|(_, r)| r.is_some()).collect()
+        };
+        assert_eq!(non_empty(roots(&whole)), non_empty(roots(&pieces)));
+    }
+
+    #[test]
+    fn markers_must_be_followed_by_a_blank() {
+        let text = "a: 1\n---x: 2\n--- \nb: 3\n";
+        let chunks = split_documents(text, 1);
+        assert_eq!(
+            chunks.iter().map(|c| c.1).collect::<Vec<_>>(),
+            ["a: 1\n---x: 2\n", "--- \nb: 3\n"]
+        );
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+
+    /// A tiny deterministic generator, so the test needs no extra crate and always explores the
+    /// same inputs.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    const SEED_TEXT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: &m {name: web, labels: {app: web}}\nspec:\n  replicas: 3\n  template:\n    metadata: *m\n    spec:\n      containers:\n      - name: web\n        image: \"nginx:1\"\n        args: ['a', \"b\\n\", |\n          block\n        ]\n        <<: {x: 1}\n---\n- [1, {a: b}, ~, .inf, 0755]\n";
+
+    #[test]
+    fn mutated_documents_never_panic_and_spans_stay_in_bounds() {
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let alphabet = b" \n\t:-[]{}&*!|>'\"#,?%@`<=~0aZ";
+        for _ in 0..3_000 {
+            let mut bytes = SEED_TEXT.as_bytes().to_vec();
+            for _ in 0..=(rng.next() % 6) {
+                let at = (rng.next() as usize) % bytes.len();
+                match rng.next() % 3 {
+                    0 => bytes[at] = alphabet[(rng.next() as usize) % alphabet.len()],
+                    1 => bytes.insert(at, alphabet[(rng.next() as usize) % alphabet.len()]),
+                    _ => {
+                        bytes.remove(at);
+                    }
+                }
+            }
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            for doc in parse_documents(text, Limits::default()) {
+                for issue in &doc.issues {
+                    assert!(issue.span.end as usize <= text.len(), "{text:?}");
+                }
+                if let Some(root) = doc.root {
+                    let _ = doc.tree.to_json(root);
+                }
+            }
+        }
     }
 }

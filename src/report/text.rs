@@ -28,7 +28,7 @@ impl<'w> TextReporter<'w> {
         let handler = GraphicalReportHandler::new_themed(theme)
             .with_links(false)
             .with_context_lines(1)
-            .with_width(100);
+            .with_width(120);
         Self {
             out,
             options,
@@ -178,21 +178,35 @@ impl SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner =
-            self.text
-                .as_str()
-                .read_span(span, context_lines_before, context_lines_after)?;
-        let named = NamedSourceContents {
+        // miette would scan the whole text from its start for every snippet; on a big file with
+        // many findings that is quadratic. Hand it only the lines around the span instead.
+        let start = span.offset() as u32;
+        let end = (span.offset() + span.len()) as u32;
+        let (lo, hi, first_line) =
+            self.line_window(start, end, context_lines_before, context_lines_after);
+        let window = &self.text[lo..hi];
+        let local = SourceSpan::new(
+            (span.offset() - lo).into(),
+            span.len().min(hi - span.offset()),
+        );
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let shifted = SourceSpan::new((inner.span().offset() + lo).into(), inner.span().len());
+        Ok(Box::new(NamedSourceContents {
             name: &self.name,
             inner,
-        };
-        Ok(Box::new(named))
+            span: shifted,
+            first_line,
+        }))
     }
 }
 
 struct NamedSourceContents<'a> {
     name: &'a str,
     inner: Box<dyn SpanContents<'a> + 'a>,
+    /// The inner span moved back to file offsets.
+    span: SourceSpan,
+    /// Line number (0-based) of the window's first line in the file.
+    first_line: usize,
 }
 
 impl<'a> SpanContents<'a> for NamedSourceContents<'a> {
@@ -200,13 +214,13 @@ impl<'a> SpanContents<'a> for NamedSourceContents<'a> {
         self.inner.data()
     }
     fn span(&self) -> &SourceSpan {
-        self.inner.span()
+        &self.span
     }
     fn name(&self) -> Option<&str> {
         Some(self.name)
     }
     fn line(&self) -> usize {
-        self.inner.line()
+        self.inner.line() + self.first_line
     }
     fn column(&self) -> usize {
         self.inner.column()

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use crate::lint::{DuplicateKey, check_selector, find_duplicates, lifecycle_of};
 use crate::manifest::{
     Document, Extracted, Input, InputError, LoadIssue, LoadIssueKind, ObjectRef, SourceFile, Span,
-    extract_objects, parse_documents, read_input,
+    extract_objects, parse_documents, read_input, split_documents,
 };
 use crate::report::{Code, Finding, ResourceReport, Severity, Status, Summary};
 use crate::schema::{Gvk, Lookup, SchemaRegistry, crd_schemas};
@@ -17,6 +17,9 @@ pub struct Run {
     pub reports: Vec<ResourceReport>,
     pub summary: Summary,
 }
+
+/// Files above this size are split for parallel parsing.
+const SPLIT_BYTES: usize = 256 << 10;
 
 /// A resource's report and, for named objects, its duplicate-detection key and name's span.
 type Checked = (ResourceReport, Option<(DuplicateKey, Span)>);
@@ -186,11 +189,19 @@ fn check_file(
     options: &ValidateOptions,
     crd_errors: &[(String, u32, String)],
 ) -> Vec<Checked> {
-    let mut out = Vec::new();
-    for doc in parse_documents(&file.text, options.limits) {
-        check_document(file, &doc, registry, options, crd_errors, &mut out);
-    }
-    out
+    // Big multi-document files are cut at document markers and checked on several threads;
+    // a file's reports keep their order.
+    split_documents(&file.text, SPLIT_BYTES)
+        .into_par_iter()
+        .flat_map_iter(|(base, chunk)| {
+            let mut out = Vec::new();
+            for mut doc in parse_documents(chunk, options.limits) {
+                doc.shift_spans(base as u32);
+                check_document(file, &doc, registry, options, crd_errors, &mut out);
+            }
+            out
+        })
+        .collect()
 }
 
 fn check_document(
@@ -234,11 +245,16 @@ fn check_document(
         let mut findings = std::mem::take(&mut doc_findings);
         match item {
             Extracted::NotKubernetes { root, issue } => {
+                let start = doc.tree.node(root).span.start;
                 if options.ignore_non_k8s {
+                    // Counted as skipped, but with nothing to say about it.
+                    let mut r = report(None, start, findings);
+                    r.status = Status::Skipped;
+                    out.push((r, None));
                     continue;
                 }
                 findings.push(finding_from_issue(issue, Some(file)));
-                out.push((report(None, doc.tree.node(root).span.start, findings), None));
+                out.push((report(None, start, findings), None));
             }
             Extracted::Object { root, object } => {
                 let start = doc.tree.node(root).span.start;

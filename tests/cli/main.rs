@@ -1,0 +1,17 @@
+//! Black-box tests of the real `kplan` binary, in one test binary so it is built and linked
+//! once (`cargo test --test cli`).
+//!
+//! - `util`: the harness (temporary directories, running the binary, the JSON contract check
+//!   applied to every `-o json` output);
+//! - `validate`: `kplan validate` behaviour, flag by flag, position by position;
+//! - `hostile`: malformed and malicious input, each bounded in time;
+//! - `corpus`: the `kubernetes/examples` corpus in `../shared/corpus`, when present;
+//! - `formats`: every `-o` format on the same input, against its own definition.
+//!
+//! Snapshots live in `snapshots/` beside this file; review changes with `cargo insta review`.
+
+mod corpus;
+mod formats;
+mod hostile;
+mod util;
+mod validate;

@@ -33,10 +33,10 @@ pub fn find_duplicates(keys: &[Option<DuplicateKey>]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for (i, key) in keys.iter().enumerate() {
         if let Some(key) = key {
-            match first.get(key) {
-                Some(&j) => out.push((i, j)),
-                None => {
-                    first.insert(key, i);
+            match first.entry(key) {
+                std::collections::hash_map::Entry::Occupied(o) => out.push((i, *o.get())),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(i);
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! Reading manifests: files and directories to source texts, texts to span-carrying trees,
 //! trees to Kubernetes objects. Pure and synchronous; the only I/O is reading the inputs.
 
+mod fast_yaml;
 mod input;
 mod load_issue;
 mod object;

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 
 use granit_parser::{Event, Parser, ScalarStyle, ScanError, Span as YSpan};
 
+use super::fast_yaml;
+
 use super::scalar::{Resolved, resolve_plain};
 use super::tree::{Entry, Node, NodeId, Tree, Value};
 use super::{LoadIssue, LoadIssueKind, Span};
@@ -108,9 +110,46 @@ pub fn split_documents(text: &str, target: usize) -> Vec<(usize, &str)> {
     chunks
 }
 
+/// A parser event in kplan's terms, so that one builder serves both parsers.
+#[derive(Debug)]
+pub(super) enum YEvent<'src> {
+    Scalar {
+        text: Cow<'src, str>,
+        plain: bool,
+        anchor: usize,
+        tag: Option<NodeTag>,
+    },
+    SequenceStart {
+        anchor: usize,
+    },
+    MappingStart {
+        anchor: usize,
+    },
+    SequenceEnd,
+    MappingEnd,
+    Alias(usize),
+}
+
+/// An explicit tag on a node: a YAML core-schema tag (`!!str` → `str`) or anything else.
+#[derive(Debug)]
+pub(super) enum NodeTag {
+    Core(String),
+    Custom,
+}
+
 /// Parses every document of `text`. A syntax error ends its document only: parsing resumes at
 /// the next `---`, so later documents are not lost.
-pub fn parse_documents<'src>(text: &'src str, limits: Limits) -> Vec<Document<'src>> {
+///
+/// Two parsers: saphyr-parser reads well-formed text about 1.5× faster; granit-parser recovers
+/// after errors, bounds nesting and reports byte offsets. The fast one runs first, and any text
+/// it does not get through cleanly is parsed again by granit, whose result is then the answer.
+/// Both feed the same builder, so both produce the same trees.
+pub fn parse_documents(text: &str, limits: Limits) -> Vec<Document<'_>> {
+    fast_yaml::parse(text, limits).unwrap_or_else(|| parse_documents_robust(text, limits))
+}
+
+/// Parses with granit-parser, recovering after errors at the next document.
+pub(super) fn parse_documents_robust<'src>(text: &'src str, limits: Limits) -> Vec<Document<'src>> {
     let mut options = granit_parser::Options::default();
     options.set_emit_comments(false);
     options.block_nesting_limit = limits.max_depth + 1;
@@ -132,9 +171,12 @@ pub fn parse_documents<'src>(text: &'src str, limits: Limits) -> Vec<Document<'s
                     }
                 }
                 other => {
+                    let Some(event) = from_granit(other) else {
+                        continue;
+                    };
                     let b = builder
                         .get_or_insert_with(|| Builder::new(text.len(), limits, offset(&span)));
-                    if let Err(issue) = b.event(other, &span) {
+                    if let Err(issue) = b.event(event, to_span(&span)) {
                         let mut b = builder.take().expect("builder present");
                         b.fail(issue);
                         docs.push(b.finish());
@@ -160,6 +202,26 @@ pub fn parse_documents<'src>(text: &'src str, limits: Limits) -> Vec<Document<'s
         docs.push(b.finish());
     }
     docs
+}
+
+fn from_granit(event: Event<'_>) -> Option<YEvent<'_>> {
+    Some(match event {
+        Event::Scalar(text, style, anchor, tag) => YEvent::Scalar {
+            text,
+            plain: style == ScalarStyle::Plain,
+            anchor,
+            tag: tag.map(|t| match t.core_suffix() {
+                Some(suffix) => NodeTag::Core(suffix.to_string()),
+                None => NodeTag::Custom,
+            }),
+        },
+        Event::SequenceStart(_, anchor, _) => YEvent::SequenceStart { anchor },
+        Event::MappingStart(_, anchor, _) => YEvent::MappingStart { anchor },
+        Event::SequenceEnd => YEvent::SequenceEnd,
+        Event::MappingEnd => YEvent::MappingEnd,
+        Event::Alias(anchor) => YEvent::Alias(anchor),
+        _ => return None,
+    })
 }
 
 /// Skips to the next document; false when the stream is over.
@@ -220,7 +282,7 @@ fn syntax_issue(err: &ScanError, limits: Limits) -> LoadIssue {
     }
 }
 
-struct Builder<'src> {
+pub(super) struct Builder<'src> {
     tree: Tree<'src>,
     stack: Vec<Frame<'src>>,
     anchors: HashMap<usize, NodeId>,
@@ -233,7 +295,7 @@ struct Builder<'src> {
 }
 
 impl<'src> Builder<'src> {
-    fn new(source_len: usize, limits: Limits, start: usize) -> Self {
+    pub(super) fn new(source_len: usize, limits: Limits, start: usize) -> Self {
         Self {
             tree: Tree::default(),
             stack: Vec::new(),
@@ -247,12 +309,12 @@ impl<'src> Builder<'src> {
         }
     }
 
-    fn fail(&mut self, issue: LoadIssue) {
+    pub(super) fn fail(&mut self, issue: LoadIssue) {
         self.failed = true;
         self.issues.push(issue);
     }
 
-    fn finish(self) -> Document<'src> {
+    pub(super) fn finish(self) -> Document<'src> {
         Document {
             root: if self.failed { None } else { self.root },
             start: self.start,
@@ -266,23 +328,28 @@ impl<'src> Builder<'src> {
         matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
     }
 
-    fn event(&mut self, event: Event<'src>, yspan: &YSpan) -> Result<(), LoadIssue> {
-        let span = to_span(yspan);
+    pub(super) fn event(&mut self, event: YEvent<'src>, span: Span) -> Result<(), LoadIssue> {
         if self.root.is_none() && self.stack.is_empty() && self.tree.is_empty() {
             self.start = span.start;
         }
         match event {
-            Event::Scalar(text, style, anchor, tag) => {
+            YEvent::Scalar {
+                text,
+                plain,
+                anchor,
+                tag,
+            } => {
                 if self.expecting_key() {
-                    let plain = style == ScalarStyle::Plain && tag.is_none();
+                    let plain = plain && tag.is_none();
                     let key = if plain { key_text(text) } else { text };
                     self.set_key(key, span, plain);
                     return Ok(());
                 }
-                let tag_suffix = tag
-                    .as_ref()
-                    .and_then(|t| t.core_suffix().map(str::to_owned));
-                let (value, coerced) = scalar_value(text, style, tag_suffix.as_deref());
+                let tag_suffix = match &tag {
+                    Some(NodeTag::Core(suffix)) => Some(suffix.as_str()),
+                    _ => None,
+                };
+                let (value, coerced) = scalar_value(text, plain, tag_suffix);
                 if let Value::Float(f) = value {
                     if !f.is_finite() {
                         self.issues.push(LoadIssue {
@@ -307,7 +374,7 @@ impl<'src> Builder<'src> {
                     Ok(())
                 }
             }
-            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
+            YEvent::SequenceStart { anchor } | YEvent::MappingStart { anchor } => {
                 if self.expecting_key() {
                     return Err(LoadIssue {
                         kind: LoadIssueKind::Unsupported,
@@ -326,7 +393,7 @@ impl<'src> Builder<'src> {
                         related: None,
                     });
                 }
-                let is_seq = matches!(event, Event::SequenceStart(..));
+                let is_seq = matches!(event, YEvent::SequenceStart { .. });
                 let id = self.push(Node {
                     value: if is_seq {
                         Value::Seq(Vec::new())
@@ -354,7 +421,7 @@ impl<'src> Builder<'src> {
                 });
                 Ok(())
             }
-            Event::SequenceEnd | Event::MappingEnd => {
+            YEvent::SequenceEnd | YEvent::MappingEnd => {
                 let frame = self.stack.pop().expect("parser balances collections");
                 let id = match frame {
                     Frame::Seq { id, items } => {
@@ -372,7 +439,7 @@ impl<'src> Builder<'src> {
                         id
                     }
                 };
-                let end = end_offset(yspan) as u32;
+                let end = span.end;
                 let node = self.tree.node_mut(id);
                 node.span.end = node.span.end.max(end);
                 {
@@ -380,7 +447,7 @@ impl<'src> Builder<'src> {
                     Ok(())
                 }
             }
-            Event::Alias(anchor) => {
+            YEvent::Alias(anchor) => {
                 let Some(&target) = self.anchors.get(&anchor) else {
                     return Err(LoadIssue {
                         kind: LoadIssueKind::Syntax,
@@ -424,7 +491,6 @@ impl<'src> Builder<'src> {
                 self.attach(copy);
                 Ok(())
             }
-            _ => Ok(()),
         }
     }
 
@@ -521,15 +587,11 @@ fn key_text(text: Cow<'_, str>) -> Cow<'_, str> {
     }
 }
 
-fn scalar_value<'src>(
-    text: Cow<'src, str>,
-    style: ScalarStyle,
-    tag: Option<&str>,
-) -> (Value<'src>, bool) {
-    let resolved = match (tag, style) {
+fn scalar_value<'src>(text: Cow<'src, str>, plain: bool, tag: Option<&str>) -> (Value<'src>, bool) {
+    let resolved = match (tag, plain) {
         (Some("str" | "binary" | "timestamp"), _) => Resolved::Str,
         (Some("null"), _) => Resolved::Null,
-        (Some("bool" | "int" | "float"), _) | (_, ScalarStyle::Plain) => resolve_plain(&text),
+        (Some("bool" | "int" | "float"), _) | (_, true) => resolve_plain(&text),
         _ => Resolved::Str,
     };
     let coerced = !matches!(resolved, Resolved::Str | Resolved::Null);

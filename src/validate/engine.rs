@@ -36,22 +36,8 @@ pub fn run(
     registry: &mut SchemaRegistry,
     options: &ValidateOptions,
 ) -> Run {
-    let loaded: Vec<Loaded> = inputs
-        .par_iter()
-        .map(|input| {
-            read_input(input, options.max_file_bytes)
-                .map(Arc::new)
-                .map_err(|e| (input.display_name(), e))
-        })
-        .collect();
-    let crd_loaded: Vec<Loaded> = crd_inputs
-        .par_iter()
-        .map(|input| {
-            read_input(input, options.max_file_bytes)
-                .map(Arc::new)
-                .map_err(|e| (input.display_name(), e))
-        })
-        .collect();
+    let loaded = read_all(inputs, options.max_file_bytes);
+    let crd_loaded = read_all(crd_inputs, options.max_file_bytes);
 
     let mut crd_errors: Vec<(String, u32, String)> = Vec::new();
     let mut preliminary: Vec<ResourceReport> = Vec::new();
@@ -147,6 +133,17 @@ pub fn run(
         summary.add(r);
     }
     Run { reports, summary }
+}
+
+fn read_all(inputs: &[Input], max_bytes: u64) -> Vec<Loaded> {
+    inputs
+        .par_iter()
+        .map(|input| {
+            read_input(input, max_bytes)
+                .map(Arc::new)
+                .map_err(|e| (input.display_name(), e))
+        })
+        .collect()
 }
 
 fn unreadable_report(name: &str, issue: LoadIssue) -> ResourceReport {

@@ -9,4 +9,5 @@ pub mod lint;
 pub mod manifest;
 pub mod report;
 pub mod schema;
+pub mod server;
 pub mod validate;

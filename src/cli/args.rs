@@ -38,6 +38,34 @@ pub enum Command {
     /// Validate manifests against the bundled Kubernetes schemas and CRDs, offline.
     #[command(after_help = AFTER_HELP)]
     Validate(ValidateArgs),
+    /// Run the bundled control plane: a Kubernetes API over HTTPS, stored in SQLite.
+    #[command(after_help = SERVE_HELP)]
+    Serve(ServeArgs),
+}
+
+const SERVE_HELP: &str = "\
+Then: KUBECONFIG=<data-dir>/kubeconfig kubectl get all
+Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 1 if the server failed, 2 usage error.";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where the database, certificates, token and kubeconfig live.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".kplan",
+        env = "KPLAN_DATA_DIR"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Address to listen on (port 0 picks a free port, printed at start). Only loopback unless
+    /// given explicitly.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:6443")]
+    pub listen: std::net::SocketAddr,
+
+    /// Kubernetes version to emulate (MAJOR.MINOR); default: the newest bundled.
+    #[arg(long, value_name = "X.Y")]
+    pub kubernetes_version: Option<String>,
 }
 
 #[derive(Debug, Args)]

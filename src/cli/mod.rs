@@ -4,6 +4,7 @@
 mod args;
 mod exit_status;
 mod remote_schema;
+mod serve;
 mod validate;
 
 pub use args::{Cli, Command};
@@ -26,5 +27,6 @@ pub fn main() -> ExitStatus {
     };
     match cli.command {
         Command::Validate(args) => validate::run(&args, &cli.global),
+        Command::Serve(args) => serve::run(&args),
     }
 }

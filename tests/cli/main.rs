@@ -6,12 +6,14 @@
 //! - `validate`: `kplan validate` behaviour, flag by flag, position by position;
 //! - `hostile`: malformed and malicious input, each bounded in time;
 //! - `corpus`: the `kubernetes/examples` corpus in `../shared/corpus`, when present;
-//! - `formats`: every `-o` format on the same input, against its own definition.
+//! - `formats`: every `-o` format on the same input, against its own definition;
+//! - `serve`: `kplan serve` driven by the real kubectl.
 //!
 //! Snapshots live in `snapshots/` beside this file; review changes with `cargo insta review`.
 
 mod corpus;
 mod formats;
 mod hostile;
+mod serve;
 mod util;
 mod validate;

@@ -1,1 +1,333 @@
-//! (being written)
+//! The REST API of the bundled control plane, on axum + rustls.
+//!
+//! One fallback handler parses every path itself ([`target::Target`]): Kubernetes paths are
+//! regular but too many for a route table (core vs named groups, namespaced vs cluster-scoped,
+//! subresources), and over HTTP/2 the request URI is absolute, so only `uri.path()` is used.
+
+mod apply;
+mod discovery;
+mod meta;
+mod objects;
+mod openapi;
+mod patch;
+mod query;
+mod scale;
+mod selector;
+mod state;
+mod status;
+mod table;
+mod target;
+mod watch;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::schema::KubeVersion;
+
+use super::bootstrap::{BootstrapError, Credentials, DataDir, install_crypto_provider};
+use super::store::{Store, StoreError};
+
+pub use state::ApiState;
+pub use status::ApiError;
+
+/// How to run a server.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub version: KubeVersion,
+}
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Bootstrap(#[from] BootstrapError),
+    #[error("cannot open the store in {dir}: {source}")]
+    Store { dir: String, source: StoreError },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A started server: where it listens and how to reach it. Dropping it does not stop it; call
+/// [`RunningServer::shutdown`].
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub kubeconfig: PathBuf,
+    handle: axum_server::Handle<SocketAddr>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    store: Store,
+    _data_dir: DataDir,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets open requests finish (watches are cut after a second), closes the store.
+    pub async fn shutdown(self) {
+        self.handle
+            .graceful_shutdown(Some(std::time::Duration::from_secs(1)));
+        let _ = self.task.await;
+        self.store.close();
+    }
+
+    /// Waits until the server stops on its own (it only does on an I/O error).
+    pub async fn wait(&mut self) -> std::io::Result<()> {
+        (&mut self.task)
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+struct AppState {
+    api: Arc<ApiState>,
+    creds: Credentials,
+}
+
+/// Starts a server in this tokio runtime: lock the data dir, load or create credentials, open
+/// the store, bind, write the kubeconfig, serve.
+pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
+    install_crypto_provider();
+    let data_dir = DataDir::open(&options.data_dir)?;
+    let extra = vec![options.listen.ip().to_string()];
+    let creds = data_dir.credentials(&extra)?;
+    let store = Store::open(&options.data_dir).map_err(|source| ServeError::Store {
+        dir: options.data_dir.display().to_string(),
+        source,
+    })?;
+    let api = Arc::new(ApiState::new(store.clone(), options.version));
+    api.load_crds().map_err(|e| ServeError::Store {
+        dir: options.data_dir.display().to_string(),
+        source: StoreError::Corrupt(e.message),
+    })?;
+    let listener =
+        std::net::TcpListener::bind(options.listen).map_err(|source| ServeError::Listen {
+            addr: options.listen,
+            source,
+        })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|source| ServeError::Listen {
+            addr: options.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: options.listen,
+        source,
+    })?;
+    let host = match addr.ip() {
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+    };
+    let kubeconfig =
+        data_dir.write_kubeconfig(&creds, &format!("https://{host}:{}", addr.port()))?;
+    let tls = axum_server::tls_rustls::RustlsConfig::from_config(creds.server_config()?);
+    let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(tls)
+        .acceptor(axum_server::accept::NoDelayAcceptor::new());
+    let app = axum::Router::new()
+        .fallback(dispatch)
+        .with_state(Arc::new(AppState { api, creds }));
+    let handle = axum_server::Handle::new();
+    let server = axum_server::from_tcp(listener)
+        .map_err(|source| ServeError::Listen { addr, source })?
+        .acceptor(acceptor)
+        .handle(handle.clone());
+    let task = tokio::spawn(async move { server.serve(app.into_make_service()).await });
+    Ok(RunningServer {
+        addr,
+        kubeconfig,
+        handle,
+        task,
+        store,
+        _data_dir: data_dir,
+    })
+}
+
+fn json_response(code: StatusCode, value: &Value) -> Response {
+    let mut response = (code, serde_json::to_vec(value).unwrap_or_default()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+async fn dispatch(
+    State(app): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok());
+    if !app.creds.authorizes(auth) {
+        return ApiError::unauthorized().into_response();
+    }
+    match route(&app.api, &method, &uri, &headers, body).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn route(
+    api: &Arc<ApiState>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let path = uri.path();
+    let q = query::Query::parse(uri.query());
+    let ok = |v: Value| Ok(json_response(StatusCode::OK, &v));
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["version"] => return ok(discovery::version(api.version)),
+        ["healthz" | "readyz" | "livez"] => return Ok((StatusCode::OK, "ok").into_response()),
+        ["api"] => return ok(discovery::api_versions()),
+        ["apis"] => return ok(discovery::api_groups(&api.catalog)),
+        ["api", v] => {
+            return discovery::resource_list(&api.catalog, "", v)
+                .map_or_else(|| Err(ApiError::unknown_path()), ok);
+        }
+        ["apis", g, v] => {
+            return discovery::resource_list(&api.catalog, g, v)
+                .map_or_else(|| Err(ApiError::unknown_path()), ok);
+        }
+        ["openapi", "v3"] => return ok(openapi::root(&api.catalog)),
+        ["openapi", "v3", rest @ ..] => {
+            return openapi::group_version(&api.catalog, &rest.join("/"))
+                .map_or_else(|| Err(ApiError::unknown_path()), ok);
+        }
+        _ => {}
+    }
+    let t = target::Target::parse(path).ok_or_else(ApiError::unknown_path)?;
+    let r = api
+        .catalog
+        .find(&t.group, &t.version, &t.resource)
+        .ok_or_else(ApiError::unknown_path)?;
+    if t.namespace.is_some() && !r.namespaced {
+        return Err(ApiError::unknown_path());
+    }
+    if let Some(sub) = t.subresource.as_deref() {
+        if !r.has_subresource(sub) {
+            return Err(ApiError::unknown_path());
+        }
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let as_table = table::wants_table(accept);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("application/json");
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    };
+    let name = t.name.clone();
+    if t.subresource.as_deref() == Some("scale") {
+        let name = name.as_deref().expect("subresources have a name");
+        return scale::handle(api, &r, &t, &q, method, name, content_type, &body)
+            .await
+            .map(|v| json_response(StatusCode::OK, &v));
+    }
+    match (method.as_str(), name.as_deref()) {
+        ("GET", Some(name)) => {
+            let obj = objects::get(api, &r, &t, name).await?;
+            if as_table && t.subresource.is_none() {
+                let rv = obj["metadata"]["resourceVersion"]
+                    .as_str()
+                    .and_then(|v| v.parse().ok());
+                return ok(table::table(&r, &[obj], rv, q.get("includeObject"), now()));
+            }
+            ok(obj)
+        }
+        ("GET", None) if q.flag("watch") => watch::watch(Arc::clone(api), r, t, q, as_table).await,
+        ("GET", None) => {
+            let (revision, items, token) = objects::list(api, &r, &t, &q).await?;
+            if as_table {
+                let mut tbl =
+                    table::table(&r, &items, Some(revision), q.get("includeObject"), now());
+                if let Some(tok) = token {
+                    tbl["metadata"]["continue"] = Value::String(tok);
+                }
+                return ok(tbl);
+            }
+            ok(objects::list_object(&r, revision, items, token))
+        }
+        ("POST", None) => {
+            let obj = decode_body(content_type, &body)?;
+            let created = objects::create(api, &r, &t, &q, obj).await?;
+            Ok(json_response(StatusCode::CREATED, &created))
+        }
+        ("PUT", Some(name)) => {
+            let obj = decode_body(content_type, &body)?;
+            ok(objects::update(api, &r, &t, &q, name, obj).await?)
+        }
+        ("PATCH", Some(name)) => {
+            ok(objects::patch(api, &r, &t, &q, name, content_type, &body).await?)
+        }
+        ("DELETE", Some(name)) => ok(objects::delete(api, &r, &t, &q, name).await?),
+        ("DELETE", None) => {
+            let (_, items, _) = objects::list(api, &r, &t, &q).await?;
+            let mut deleted = Vec::new();
+            for item in items {
+                if let Some(n) = item["metadata"]["name"].as_str() {
+                    let mut scoped = t.clone();
+                    scoped.namespace = item["metadata"]["namespace"]
+                        .as_str()
+                        .map(str::to_string)
+                        .or(scoped.namespace);
+                    deleted.push(objects::delete(api, &r, &scoped, &q, n).await?);
+                }
+            }
+            ok(objects::list_object(
+                &r,
+                api.store.revision(),
+                deleted,
+                None,
+            ))
+        }
+        _ => Err(ApiError::method_not_allowed(format!(
+            "{method} is not supported on {path}"
+        ))),
+    }
+}
+
+/// JSON, YAML, or (not yet) protobuf request bodies.
+fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, ApiError> {
+    let ct = content_type.split(';').next().unwrap_or_default().trim();
+    match ct {
+        "application/vnd.kubernetes.protobuf" => Err(ApiError::new(
+            415,
+            "UnsupportedMediaType",
+            "protobuf request bodies are not supported yet by kplan serve; use `kubectl apply -f` with YAML or JSON",
+        )),
+        "application/yaml" => {
+            let text = std::str::from_utf8(body)
+                .map_err(|_| ApiError::bad_request("the request body is not UTF-8"))?;
+            let docs = crate::manifest::parse_documents(text, crate::manifest::Limits::default());
+            let doc = docs
+                .into_iter()
+                .find(|d| d.root.is_some())
+                .ok_or_else(|| ApiError::bad_request("empty request body"))?;
+            Ok(doc.tree.to_json(doc.root.expect("checked")))
+        }
+        _ => serde_json::from_slice(body).map_err(|e| {
+            ApiError::bad_request(format!("error decoding the request body as JSON: {e}"))
+        }),
+    }
+}

@@ -1,0 +1,125 @@
+//! Server-populated metadata: uid, creationTimestamp, generation.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A random (version 4) UUID, as the API server gives every object.
+pub fn new_uid() -> String {
+    let mut b = [0u8; 16];
+    // The OS RNG failing is not something a server can work around; fall back to the clock
+    // rather than refusing to create objects.
+    if getrandom::fill(&mut b).is_err() {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        b = nanos.to_le_bytes();
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        h[0..4].concat(),
+        h[4..6].concat(),
+        h[6..8].concat(),
+        h[8..10].concat(),
+        h[10..16].concat()
+    )
+}
+
+/// Now, as the API server writes timestamps: RFC 3339, UTC, whole seconds.
+pub fn now_rfc3339() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    rfc3339(secs)
+}
+
+/// Seconds since the epoch → `2026-11-26T12:00:00Z` (civil-from-days, proleptic Gregorian).
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+/// Parses `2026-11-26T12:00:00Z` back to seconds since the epoch (for AGE columns).
+pub fn parse_rfc3339(t: &str) -> Option<u64> {
+    let b = t.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| t.get(r).and_then(|s| s.parse::<i64>().ok());
+    let (y, mo, d, h, mi, s) = (
+        n(0..4)?,
+        n(5..7)?,
+        n(8..10)?,
+        n(11..13)?,
+        n(14..16)?,
+        n(17..19)?,
+    );
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + h * 3600 + mi * 60 + s).ok()
+}
+
+/// kubectl's AGE: `45s`, `12m`, `3h`, `5d`, `2y`.
+pub fn age(created: Option<&str>, now: u64) -> String {
+    let Some(then) = created.and_then(parse_rfc3339) else {
+        return "<unknown>".into();
+    };
+    let d = now.saturating_sub(then);
+    match d {
+        0..120 => format!("{d}s"),
+        120..7_200 => format!("{}m", d / 60),
+        7_200..172_800 => format!("{}h", d / 3600),
+        172_800..63_072_000 => format!("{}d", d / 86_400),
+        _ => format!("{}y", d / 31_536_000),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_780_800), "2026-11-26T12:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        for secs in [0, 951_782_400, 1_795_780_800, 4_102_444_799] {
+            assert_eq!(parse_rfc3339(&rfc3339(secs)), Some(secs));
+        }
+    }
+
+    #[test]
+    fn uids_look_like_uuid_v4() {
+        let u = new_uid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert_ne!(u, new_uid());
+    }
+
+    #[test]
+    fn ages_like_kubectl() {
+        assert_eq!(age(Some("2026-11-26T12:00:00Z"), 1_795_780_845), "45s");
+        assert_eq!(
+            age(Some("2026-11-26T12:00:00Z"), 1_795_780_800 + 3 * 3600),
+            "3h"
+        );
+        assert_eq!(age(None, 0), "<unknown>");
+    }
+}

@@ -1,0 +1,198 @@
+use std::sync::RwLock;
+
+use jsonschema::error::ValidationErrorKind;
+use serde_json::{Value, json};
+
+use crate::schema::{KubeVersion, Lookup, SchemaRegistry, crd_schemas};
+
+use super::super::catalog::{Catalog, Resource, crd_resources};
+use super::super::store::Store;
+use super::objects::{key, prefix};
+use super::query::Query;
+use super::status::ApiError;
+
+/// Everything a request handler needs.
+pub struct ApiState {
+    pub store: Store,
+    pub catalog: Catalog,
+    pub version: KubeVersion,
+    /// Loaded on first validation, not at start: the server must answer within milliseconds.
+    registry: RwLock<Option<SchemaRegistry>>,
+}
+
+impl ApiState {
+    pub fn new(store: Store, version: KubeVersion) -> Self {
+        Self {
+            store,
+            catalog: Catalog::builtin(),
+            version,
+            registry: RwLock::new(None),
+        }
+    }
+
+    /// Re-registers the CRDs found in the store (after a restart).
+    pub fn load_crds(&self) -> Result<(), ApiError> {
+        let crds = self
+            .catalog
+            .find("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+            .expect("built-in");
+        let list = self
+            .store
+            .list(&prefix(&crds, None), None, 0, None)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        for item in list.items {
+            self.after_write(&crds, &item.value, false);
+        }
+        Ok(())
+    }
+
+    fn with_registry<T>(&self, f: impl FnOnce(&SchemaRegistry) -> T) -> Result<T, ApiError> {
+        {
+            let read = self.registry.read().expect("registry lock");
+            if let Some(r) = read.as_ref() {
+                return Ok(f(r));
+            }
+        }
+        let mut write = self.registry.write().expect("registry lock");
+        if write.is_none() {
+            *write = Some(
+                SchemaRegistry::new(self.version, true)
+                    .map_err(|e| ApiError::internal(e.to_string()))?,
+            );
+        }
+        Ok(f(write.as_ref().expect("just set")))
+    }
+
+    /// Schema validation as the API server does it: unknown fields per `fieldValidation`
+    /// (`Strict` → 400, `Warn` → a warning, `Ignore`), anything else → 422 Invalid with causes.
+    pub fn validate(
+        &self,
+        r: &Resource,
+        obj: &Value,
+        q: &Query,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), ApiError> {
+        let mode = q.get("fieldValidation").unwrap_or("Warn");
+        let gvk = r.gvk();
+        let lookup = self.with_registry(|reg| reg.lookup(&gvk))?;
+        let Lookup::Found(validator, _) = lookup else {
+            return Ok(());
+        };
+        if validator.is_valid(obj) {
+            return Ok(());
+        }
+        let mut unknown = Vec::new();
+        let mut causes = Vec::new();
+        for e in validator.iter_errors(obj) {
+            let path = e
+                .instance_path()
+                .as_str()
+                .trim_start_matches('/')
+                .replace('/', ".");
+            match e.kind() {
+                ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    for u in unexpected {
+                        unknown.push(if path.is_empty() { u.clone() } else { format!("{path}.{u}") });
+                    }
+                }
+                _ => causes.push(json!({"reason": "FieldValueInvalid", "message": format!("Invalid value: {}", e.masked()), "field": path})),
+            }
+        }
+        if !unknown.is_empty() {
+            match mode {
+                "Strict" => {
+                    let list: Vec<String> = unknown
+                        .iter()
+                        .map(|u| format!("unknown field \"{u}\""))
+                        .collect();
+                    return Err(ApiError::bad_request(format!(
+                        "{} in version \"{}\" cannot be handled as a {}: strict decoding error: {}",
+                        r.kind,
+                        r.version,
+                        r.kind,
+                        list.join(", ")
+                    )));
+                }
+                "Ignore" => {}
+                _ => warnings.extend(unknown.iter().map(|u| format!("unknown field \"{u}\""))),
+            }
+        }
+        if causes.is_empty() {
+            return Ok(());
+        }
+        let name = obj["metadata"]["name"].as_str().unwrap_or_default();
+        let first: Vec<String> = causes
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}: {}",
+                    c["field"].as_str().unwrap_or_default(),
+                    c["message"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        Err(ApiError::new(
+            422,
+            "Invalid",
+            format!("{} \"{name}\" is invalid: {}", r.kind, first.join(", ")),
+        )
+        .details(json!({"name": name, "group": r.group, "kind": r.kind, "causes": causes})))
+    }
+
+    /// 404 unless the namespace exists, as the API server refuses objects in missing namespaces.
+    pub async fn require_namespace(&self, ns: &str) -> Result<(), ApiError> {
+        let nsr = self.catalog.find("", "v1", "namespaces").expect("built-in");
+        let k = key(&nsr, None, ns);
+        let store = self.store.clone();
+        let found = tokio::task::spawn_blocking(move || store.get(&k))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        if found.is_some() {
+            Ok(())
+        } else {
+            Err(ApiError::not_found("namespaces", "", "namespaces", ns))
+        }
+    }
+
+    /// Side effects of a committed write: CRDs register or unregister their resources.
+    pub fn after_write(&self, r: &Resource, obj: &Value, deleted: bool) {
+        if r.kind != "CustomResourceDefinition" || r.group != "apiextensions.k8s.io" {
+            return;
+        }
+        let name = obj["metadata"]["name"].as_str().unwrap_or_default();
+        if deleted {
+            self.catalog.remove_custom(name);
+            return;
+        }
+        self.catalog.set_custom(name, crd_resources(obj));
+        if let Ok(schemas) = crd_schemas(obj, true) {
+            let _ = self.with_registry(|_| ());
+            if let Some(reg) = self.registry.write().expect("registry lock").as_mut() {
+                for s in schemas {
+                    reg.add_crd(s);
+                }
+            }
+        }
+    }
+
+    /// Deleting a namespace deletes everything in it.
+    pub async fn delete_namespace_contents(&self, ns: &str) {
+        let mut seen = std::collections::HashSet::new();
+        for r in self.catalog.all().into_iter().filter(|r| r.namespaced) {
+            let p = prefix(&r, Some(ns));
+            if !seen.insert(p.clone()) {
+                continue;
+            }
+            let store = self.store.clone();
+            let Ok(Ok(list)) =
+                tokio::task::spawn_blocking(move || store.list(&p, None, 0, None)).await
+            else {
+                continue;
+            };
+            for item in list.items {
+                let _ = self.store.delete(item.key, None).await;
+            }
+        }
+    }
+}

@@ -98,9 +98,9 @@ mod tests {
     #[test]
     fn timestamps_round_trip() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_795_780_800), "2026-11-26T12:00:00Z");
+        assert_eq!(rfc3339(1_795_694_400), "2026-11-26T12:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        for secs in [0, 951_782_400, 1_795_780_800, 4_102_444_799] {
+        for secs in [0, 951_782_400, 1_795_694_400, 4_102_444_799] {
             assert_eq!(parse_rfc3339(&rfc3339(secs)), Some(secs));
         }
     }
@@ -115,9 +115,9 @@ mod tests {
 
     #[test]
     fn ages_like_kubectl() {
-        assert_eq!(age(Some("2026-11-26T12:00:00Z"), 1_795_780_845), "45s");
+        assert_eq!(age(Some("2026-11-26T12:00:00Z"), 1_795_694_445), "45s");
         assert_eq!(
-            age(Some("2026-11-26T12:00:00Z"), 1_795_780_800 + 3 * 3600),
+            age(Some("2026-11-26T12:00:00Z"), 1_795_694_400 + 3 * 3600),
             "3h"
         );
         assert_eq!(age(None, 0), "<unknown>");

@@ -5,6 +5,7 @@
 //! subresources), and over HTTP/2 the request URI is absolute, so only `uri.path()` is used.
 
 mod apply;
+mod defaults;
 mod discovery;
 mod meta;
 mod objects;

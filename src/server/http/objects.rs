@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::super::catalog::Resource;
 use super::super::store::{StoreError, Stored};
+use super::defaults::{apply_defaults, has_generation};
 use super::meta::{new_uid, now_rfc3339};
 use super::patch::{apply_json_patch, merge_patch};
 use super::query::Query;
@@ -194,7 +195,11 @@ fn populate_new(obj: &mut Value, r: &Resource, namespace: Option<&str>, name: &s
     }
     meta.insert("uid".into(), json!(new_uid()));
     meta.insert("creationTimestamp".into(), json!(now_rfc3339()));
-    meta.insert("generation".into(), json!(1));
+    if has_generation(r) {
+        meta.insert("generation".into(), json!(1));
+    } else {
+        meta.remove("generation");
+    }
     meta.remove("resourceVersion");
     meta.remove("deletionTimestamp");
     meta.remove("generateName")
@@ -255,6 +260,7 @@ pub async fn create(
             obj.remove("status");
         }
     }
+    apply_defaults(r, &mut body);
     let mut warnings = Vec::new();
     state.validate(r, &body, q, &mut warnings)?;
     let body = served(body, r);
@@ -309,13 +315,22 @@ fn carry_over(new: &mut Value, old: &Value, r: &Resource, status_only: bool) {
             }
         }
     }
-    let spec_changed = strip_meta(new) != strip_meta(old);
-    let generation = old["metadata"]["generation"].as_i64().unwrap_or(1);
-    new["metadata"]["generation"] = json!(if spec_changed {
-        generation + 1
-    } else {
-        generation
-    });
+    // The cluster IP is allocated once; an update that leaves it out keeps it.
+    if r.kind == "Service" && r.group.is_empty() && new["spec"].get("clusterIP").is_none() {
+        for field in ["clusterIP", "clusterIPs"] {
+            if let Some(v) = old["spec"].get(field) {
+                new["spec"][field] = v.clone();
+            }
+        }
+    }
+    apply_defaults(r, new);
+    if has_generation(r) {
+        let spec_changed = strip_meta(new) != strip_meta(old);
+        let generation = old["metadata"]["generation"].as_i64().unwrap_or(1);
+        new["metadata"]["generation"] = json!(if spec_changed { generation + 1 } else { generation });
+    } else if let Some(m) = new["metadata"].as_object_mut() {
+        m.remove("generation");
+    }
 }
 
 /// What bumps `generation`: everything but metadata and status.
@@ -532,7 +547,9 @@ mod tests {
         let r = super::super::super::catalog::Catalog::builtin()
             .find("apps", "v1", "deployments")
             .unwrap();
-        let old = json!({"metadata": {"name": "w", "uid": "u", "generation": 3}, "spec": {"replicas": 1}, "status": {"replicas": 1}});
+        // Stored objects are always defaulted.
+        let mut old = json!({"metadata": {"name": "w", "uid": "u", "generation": 3}, "spec": {"replicas": 1}, "status": {"replicas": 1}});
+        apply_defaults(&r, &mut old);
         let mut same = json!({"metadata": {"name": "w", "labels": {"a": "b"}}, "spec": {"replicas": 1}, "status": {"replicas": 9}});
         carry_over(&mut same, &old, &r, false);
         assert_eq!(same["metadata"]["generation"], 3);

@@ -463,7 +463,7 @@ mod tests {
         let d = json!({"metadata": {"name": "web", "creationTimestamp": "2026-11-26T12:00:00Z"},
             "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}}, "template": {"spec": {"containers": [{"name": "app", "image": "nginx:1"}]}}},
             "status": {"readyReplicas": 2, "updatedReplicas": 3, "availableReplicas": 2}});
-        let t = table(&r, &[d], Some(7), None, 1_795_780_860);
+        let t = table(&r, &[d], Some(7), None, 1_795_694_460);
         let names: Vec<&str> = t["columnDefinitions"]
             .as_array()
             .unwrap()

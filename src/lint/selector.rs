@@ -28,66 +28,63 @@ pub fn check_selector(tree: &Tree<'_>, root: NodeId, object: &ObjectRef) -> Opti
                 .hint("make spec.selector match spec.template.metadata.labels, or the API server rejects the object"),
         )
     };
-    if let Some(match_labels) = tree.get(selector, "matchLabels") {
-        if let Value::Map(entries) = &tree.node(match_labels).value {
-            for e in entries {
-                let want = scalar_text(tree, e.value);
-                let got = label(&e.key);
-                if want.is_some() && got != want {
-                    let message = match got {
-                        None => format!(
-                            "selector `{}={}` matches no label of the pod template",
-                            e.key,
-                            want.unwrap_or_default()
-                        ),
-                        Some(g) => format!(
-                            "selector `{}={}` does not match the pod template's label `{}={g}`",
-                            e.key,
-                            want.unwrap_or_default(),
-                            e.key
-                        ),
-                    };
-                    return mismatch(
-                        message,
-                        e.value,
-                        format!("/spec/selector/matchLabels/{}", escape(&e.key)),
-                    );
-                }
+    if let Some(match_labels) = tree.get(selector, "matchLabels")
+        && let Value::Map(entries) = &tree.node(match_labels).value
+    {
+        for e in entries {
+            let want = scalar_text(tree, e.value);
+            let got = label(&e.key);
+            if want.is_some() && got != want {
+                let message = match got {
+                    None => format!(
+                        "selector `{}={}` matches no label of the pod template",
+                        e.key,
+                        want.unwrap_or_default()
+                    ),
+                    Some(g) => format!(
+                        "selector `{}={}` does not match the pod template's label `{}={g}`",
+                        e.key,
+                        want.unwrap_or_default(),
+                        e.key
+                    ),
+                };
+                return mismatch(
+                    message,
+                    e.value,
+                    format!("/spec/selector/matchLabels/{}", escape(&e.key)),
+                );
             }
         }
     }
-    if let Some(exprs) = tree.get(selector, "matchExpressions") {
-        if let Value::Seq(items) = &tree.node(exprs).value {
-            for (i, &expr) in items.iter().enumerate() {
-                let Some(key) = tree.str_at(expr, &["key"]) else {
-                    continue;
-                };
-                let op = tree.str_at(expr, &["operator"]).unwrap_or_default();
-                let values: Vec<String> =
-                    match tree.get(expr, "values").map(|v| &tree.node(v).value) {
-                        Some(Value::Seq(vs)) => {
-                            vs.iter().filter_map(|&v| scalar_text(tree, v)).collect()
-                        }
-                        _ => Vec::new(),
-                    };
-                let got = label(key);
-                let ok = match op {
-                    "In" => got.as_ref().is_some_and(|g| values.contains(g)),
-                    "NotIn" => got.as_ref().is_none_or(|g| !values.contains(g)),
-                    "Exists" => got.is_some(),
-                    "DoesNotExist" => got.is_none(),
-                    _ => true,
-                };
-                if !ok {
-                    return mismatch(
-                        format!(
-                            "selector expression `{key} {op} [{}]` does not match the pod template's labels",
-                            values.join(", ")
-                        ),
-                        expr,
-                        format!("/spec/selector/matchExpressions/{i}"),
-                    );
-                }
+    if let Some(exprs) = tree.get(selector, "matchExpressions")
+        && let Value::Seq(items) = &tree.node(exprs).value
+    {
+        for (i, &expr) in items.iter().enumerate() {
+            let Some(key) = tree.str_at(expr, &["key"]) else {
+                continue;
+            };
+            let op = tree.str_at(expr, &["operator"]).unwrap_or_default();
+            let values: Vec<String> = match tree.get(expr, "values").map(|v| &tree.node(v).value) {
+                Some(Value::Seq(vs)) => vs.iter().filter_map(|&v| scalar_text(tree, v)).collect(),
+                _ => Vec::new(),
+            };
+            let got = label(key);
+            let ok = match op {
+                "In" => got.as_ref().is_some_and(|g| values.contains(g)),
+                "NotIn" => got.as_ref().is_none_or(|g| !values.contains(g)),
+                "Exists" => got.is_some(),
+                "DoesNotExist" => got.is_none(),
+                _ => true,
+            };
+            if !ok {
+                return mismatch(
+                    format!(
+                        "selector expression `{key} {op} [{}]` does not match the pod template's labels",
+                        values.join(", ")
+                    ),
+                    expr,
+                    format!("/spec/selector/matchExpressions/{i}"),
+                );
             }
         }
     }

@@ -45,10 +45,10 @@ pub fn resolve_plain(text: &str) -> Resolved {
         return resolved;
     }
     // go-yaml v2 accepts a float only in this shape; `1e3` without a dot is fine, `1.2.3` is not.
-    if is_yaml_float(&plain) {
-        if let Ok(f) = plain.parse::<f64>() {
-            return Resolved::Float(f);
-        }
+    if is_yaml_float(&plain)
+        && let Ok(f) = plain.parse::<f64>()
+    {
+        return Resolved::Float(f);
     }
     Resolved::Str
 }

@@ -350,16 +350,16 @@ impl<'src> Builder<'src> {
                     _ => None,
                 };
                 let (value, coerced) = scalar_value(text, plain, tag_suffix);
-                if let Value::Float(f) = value {
-                    if !f.is_finite() {
-                        self.issues.push(LoadIssue {
+                if let Value::Float(f) = value
+                    && !f.is_finite()
+                {
+                    self.issues.push(LoadIssue {
                             kind: LoadIssueKind::NonFinite,
                             message: "`.inf`/`.nan` cannot be sent to the API server: JSON has no such number".into(),
                             span,
                             hint: Some("quote it if a string is meant, or use a finite number".into()),
                             related: None,
                         });
-                    }
                 }
                 let id = self.push(Node {
                     value,

@@ -61,11 +61,11 @@ impl CertFiles {
         wanted: &BTreeSet<SubjectAltName>,
     ) -> Result<(Self, bool), BootstrapError> {
         let now = SystemTime::now();
-        if let Some(existing) = Self::load(dir)? {
-            if existing.fits(wanted, now) {
-                restrict_to_owner(&dir.join(KEY_FILE))?;
-                return Ok((existing, false));
-            }
+        if let Some(existing) = Self::load(dir)?
+            && existing.fits(wanted, now)
+        {
+            restrict_to_owner(&dir.join(KEY_FILE))?;
+            return Ok((existing, false));
         }
         let fresh = Self::generate(wanted, now)?;
         // The CA last: until it lands, the old ca.crt does not verify the new server.crt, so

@@ -51,9 +51,7 @@ impl DirLock {
     }
 }
 
-// `File::try_lock` is stable since 1.89, above the crate's declared rust-version (1.85); the
-// toolchain kplan is built with is newer, and the alternative is an `unsafe` flock call.
-#[expect(clippy::incompatible_msrv)]
+// `File::try_lock` (stable since 1.89, the crate's rust-version) rather than an `unsafe` flock.
 fn try_lock(file: &File) -> Result<(), TryLockError> {
     file.try_lock()
 }

@@ -18,11 +18,11 @@ const TOKEN_BYTES: usize = 32;
 /// Returns whether the file was (re)written, so the caller can fsync the directory once.
 pub(super) fn load_or_create(dir: &Path) -> Result<(String, bool), BootstrapError> {
     let path = dir.join(TOKEN_FILE);
-    if let Some(bytes) = read_optional(&path)? {
-        if let Some(token) = usable(&bytes) {
-            restrict_to_owner(&path)?;
-            return Ok((token.to_owned(), false));
-        }
+    if let Some(bytes) = read_optional(&path)?
+        && let Some(token) = usable(&bytes)
+    {
+        restrict_to_owner(&path)?;
+        return Ok((token.to_owned(), false));
     }
     let token = generate().map_err(|e| BootstrapError::io(&path, e))?;
     write_atomic(dir, TOKEN_FILE, format!("{token}\n").as_bytes())?;

@@ -11,8 +11,14 @@ use super::super::catalog::Resource;
 /// bumps it on spec changes).
 pub fn has_generation(r: &Resource) -> bool {
     r.custom
-        || matches!(r.group.as_str(), "apps" | "batch" | "autoscaling" | "policy" | "apiextensions.k8s.io")
-        || matches!((r.group.as_str(), r.kind.as_str()), ("networking.k8s.io", "Ingress" | "NetworkPolicy"))
+        || matches!(
+            r.group.as_str(),
+            "apps" | "batch" | "autoscaling" | "policy" | "apiextensions.k8s.io"
+        )
+        || matches!(
+            (r.group.as_str(), r.kind.as_str()),
+            ("networking.k8s.io", "Ingress" | "NetworkPolicy")
+        )
 }
 
 /// Fills in defaults in place. Never overwrites what is set.
@@ -34,8 +40,16 @@ pub fn apply_defaults(r: &Resource, obj: &mut Value) {
             set(spec, "strategy", json!({"type": "RollingUpdate"}));
             if spec["strategy"]["type"] == "RollingUpdate" {
                 set(&mut spec["strategy"], "rollingUpdate", json!({}));
-                set(&mut spec["strategy"]["rollingUpdate"], "maxUnavailable", json!("25%"));
-                set(&mut spec["strategy"]["rollingUpdate"], "maxSurge", json!("25%"));
+                set(
+                    &mut spec["strategy"]["rollingUpdate"],
+                    "maxUnavailable",
+                    json!("25%"),
+                );
+                set(
+                    &mut spec["strategy"]["rollingUpdate"],
+                    "maxSurge",
+                    json!("25%"),
+                );
             }
             template(spec);
         }
@@ -50,9 +64,17 @@ pub fn apply_defaults(r: &Resource, obj: &mut Value) {
             set(spec, "revisionHistoryLimit", json!(10));
             set(spec, "updateStrategy", json!({"type": "RollingUpdate"}));
             if spec["updateStrategy"]["type"] == "RollingUpdate" {
-                set(&mut spec["updateStrategy"], "rollingUpdate", json!({"partition": 0}));
+                set(
+                    &mut spec["updateStrategy"],
+                    "rollingUpdate",
+                    json!({"partition": 0}),
+                );
             }
-            set(spec, "persistentVolumeClaimRetentionPolicy", json!({"whenDeleted": "Retain", "whenScaled": "Retain"}));
+            set(
+                spec,
+                "persistentVolumeClaimRetentionPolicy",
+                json!({"whenDeleted": "Retain", "whenScaled": "Retain"}),
+            );
             if let Some(claims) = spec["volumeClaimTemplates"].as_array_mut() {
                 for c in claims {
                     set(c, "apiVersion", json!("v1"));
@@ -68,7 +90,11 @@ pub fn apply_defaults(r: &Resource, obj: &mut Value) {
             set(spec, "revisionHistoryLimit", json!(10));
             set(spec, "updateStrategy", json!({"type": "RollingUpdate"}));
             if spec["updateStrategy"]["type"] == "RollingUpdate" {
-                set(&mut spec["updateStrategy"], "rollingUpdate", json!({"maxUnavailable": 1, "maxSurge": 0}));
+                set(
+                    &mut spec["updateStrategy"],
+                    "rollingUpdate",
+                    json!({"maxUnavailable": 1, "maxSurge": 0}),
+                );
             }
             template(spec);
         }
@@ -99,11 +125,18 @@ fn secret(obj: &mut Value) {
     set(obj, "type", json!("Opaque"));
     // The API server stores stringData as base64 `data` (and never returns stringData).
     if let Some(Value::Object(strings)) = obj.as_object_mut().and_then(|o| o.remove("stringData")) {
-        let data = obj.as_object_mut().expect("object").entry("data").or_insert_with(|| json!({}));
+        let data = obj
+            .as_object_mut()
+            .expect("object")
+            .entry("data")
+            .or_insert_with(|| json!({}));
         if let Some(data) = data.as_object_mut() {
             for (k, v) in strings {
                 let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-                data.insert(k, json!(base64::engine::general_purpose::STANDARD.encode(text)));
+                data.insert(
+                    k,
+                    json!(base64::engine::general_purpose::STANDARD.encode(text)),
+                );
             }
         }
     }
@@ -112,13 +145,21 @@ fn secret(obj: &mut Value) {
 fn namespace(obj: &mut Value) {
     let name = obj["metadata"]["name"].clone();
     set(&mut obj["metadata"], "labels", json!({}));
-    set(&mut obj["metadata"]["labels"], "kubernetes.io/metadata.name", name);
+    set(
+        &mut obj["metadata"]["labels"],
+        "kubernetes.io/metadata.name",
+        name,
+    );
     set(obj, "spec", json!({"finalizers": ["kubernetes"]}));
     set(obj, "status", json!({"phase": "Active"}));
 }
 
 fn service(obj: &mut Value) {
-    let key = format!("{}/{}", obj["metadata"]["namespace"].as_str().unwrap_or_default(), obj["metadata"]["name"].as_str().unwrap_or_default());
+    let key = format!(
+        "{}/{}",
+        obj["metadata"]["namespace"].as_str().unwrap_or_default(),
+        obj["metadata"]["name"].as_str().unwrap_or_default()
+    );
     let spec = &mut obj["spec"];
     set(spec, "type", json!("ClusterIP"));
     set(spec, "sessionAffinity", json!("None"));
@@ -150,7 +191,13 @@ fn cluster_ip(key: &str) -> String {
     }
     let offset = (h % ((1 << 20) - 4)) + 2;
     let ip = (10u32 << 24) | (96 << 16) | offset;
-    format!("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255)
+    format!(
+        "{}.{}.{}.{}",
+        ip >> 24,
+        (ip >> 16) & 255,
+        (ip >> 8) & 255,
+        ip & 255
+    )
 }
 
 fn template(spec: &mut Value) {
@@ -188,7 +235,11 @@ fn container(c: &mut Value) {
     set(c, "terminationMessagePath", json!("/dev/termination-log"));
     set(c, "terminationMessagePolicy", json!("File"));
     let image = c["image"].as_str().unwrap_or_default();
-    let policy = if image_is_latest(image) { "Always" } else { "IfNotPresent" };
+    let policy = if image_is_latest(image) {
+        "Always"
+    } else {
+        "IfNotPresent"
+    };
     set(c, "imagePullPolicy", json!(policy));
     set(c, "resources", json!({}));
     if let Some(ports) = c["ports"].as_array_mut() {
@@ -216,18 +267,31 @@ mod tests {
     use super::*;
 
     fn defaulted(group: &str, plural: &str, mut obj: Value) -> Value {
-        let r = Catalog::builtin().find(group, if group == "autoscaling" { "v2" } else { "v1" }, plural).unwrap();
+        let r = Catalog::builtin()
+            .find(
+                group,
+                if group == "autoscaling" { "v2" } else { "v1" },
+                plural,
+            )
+            .unwrap();
         apply_defaults(&r, &mut obj);
         obj
     }
 
     #[test]
     fn deployment_defaults_match_the_api_server() {
-        let d = defaulted("apps", "deployments", json!({"metadata": {"name": "w"}, "spec": {"template": {"spec": {"containers": [
-            {"name": "a", "image": "nginx", "ports": [{"containerPort": 80}]}, {"name": "b", "image": "reg:5000/x/y:1.2"}]}}}}));
+        let d = defaulted(
+            "apps",
+            "deployments",
+            json!({"metadata": {"name": "w"}, "spec": {"template": {"spec": {"containers": [
+            {"name": "a", "image": "nginx", "ports": [{"containerPort": 80}]}, {"name": "b", "image": "reg:5000/x/y:1.2"}]}}}}),
+        );
         let spec = &d["spec"];
         assert_eq!(spec["replicas"], 1);
-        assert_eq!(spec["strategy"], json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}));
+        assert_eq!(
+            spec["strategy"],
+            json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}})
+        );
         assert_eq!(spec["revisionHistoryLimit"], 10);
         assert_eq!(spec["progressDeadlineSeconds"], 600);
         let pod = &spec["template"]["spec"];
@@ -238,12 +302,19 @@ mod tests {
         assert_eq!(pod["containers"][0]["imagePullPolicy"], "Always");
         assert_eq!(pod["containers"][1]["imagePullPolicy"], "IfNotPresent");
         assert_eq!(pod["containers"][0]["ports"][0]["protocol"], "TCP");
-        assert_eq!(pod["containers"][0]["terminationMessagePath"], "/dev/termination-log");
+        assert_eq!(
+            pod["containers"][0]["terminationMessagePath"],
+            "/dev/termination-log"
+        );
     }
 
     #[test]
     fn recreate_strategy_gets_no_rolling_update() {
-        let d = defaulted("apps", "deployments", json!({"spec": {"strategy": {"type": "Recreate"}}}));
+        let d = defaulted(
+            "apps",
+            "deployments",
+            json!({"spec": {"strategy": {"type": "Recreate"}}}),
+        );
         assert_eq!(d["spec"]["strategy"], json!({"type": "Recreate"}));
     }
 
@@ -255,16 +326,27 @@ mod tests {
         assert_eq!(a["spec"]["clusterIP"], b["spec"]["clusterIP"]);
         assert!(a["spec"]["clusterIP"].as_str().unwrap().starts_with("10."));
         assert_eq!(a["spec"]["type"], "ClusterIP");
-        assert_eq!(a["spec"]["ports"][0], json!({"port": 80, "protocol": "TCP", "targetPort": 80}));
+        assert_eq!(
+            a["spec"]["ports"][0],
+            json!({"port": 80, "protocol": "TCP", "targetPort": 80})
+        );
         let headless = defaulted("", "services", json!({"spec": {"clusterIP": "None"}}));
         assert_eq!(headless["spec"]["clusterIP"], "None");
-        let external = defaulted("", "services", json!({"spec": {"type": "ExternalName", "externalName": "x.example"}}));
+        let external = defaulted(
+            "",
+            "services",
+            json!({"spec": {"type": "ExternalName", "externalName": "x.example"}}),
+        );
         assert!(external["spec"].get("clusterIP").is_none());
     }
 
     #[test]
     fn secret_string_data_becomes_base64_data() {
-        let s = defaulted("", "secrets", json!({"stringData": {"token": "abc"}, "data": {"x": "eA=="}}));
+        let s = defaulted(
+            "",
+            "secrets",
+            json!({"stringData": {"token": "abc"}, "data": {"x": "eA=="}}),
+        );
         assert_eq!(s["data"], json!({"x": "eA==", "token": "YWJj"}));
         assert!(s.get("stringData").is_none());
         assert_eq!(s["type"], "Opaque");
@@ -274,19 +356,37 @@ mod tests {
     fn namespaces_are_active_and_labelled_with_their_name() {
         let n = defaulted("", "namespaces", json!({"metadata": {"name": "shop"}}));
         assert_eq!(n["status"]["phase"], "Active");
-        assert_eq!(n["metadata"]["labels"]["kubernetes.io/metadata.name"], "shop");
+        assert_eq!(
+            n["metadata"]["labels"]["kubernetes.io/metadata.name"],
+            "shop"
+        );
     }
 
     #[test]
     fn statefulset_job_and_cronjob_defaults() {
-        let s = defaulted("apps", "statefulsets", json!({"spec": {"volumeClaimTemplates": [{"metadata": {"name": "d"}, "spec": {}}]}}));
+        let s = defaulted(
+            "apps",
+            "statefulsets",
+            json!({"spec": {"volumeClaimTemplates": [{"metadata": {"name": "d"}, "spec": {}}]}}),
+        );
         assert_eq!(s["spec"]["podManagementPolicy"], "OrderedReady");
         assert_eq!(s["spec"]["updateStrategy"]["rollingUpdate"]["partition"], 0);
-        assert_eq!(s["spec"]["volumeClaimTemplates"][0]["spec"]["volumeMode"], "Filesystem");
-        let j = defaulted("batch", "jobs", json!({"spec": {"template": {"spec": {"restartPolicy": "Never"}}}}));
+        assert_eq!(
+            s["spec"]["volumeClaimTemplates"][0]["spec"]["volumeMode"],
+            "Filesystem"
+        );
+        let j = defaulted(
+            "batch",
+            "jobs",
+            json!({"spec": {"template": {"spec": {"restartPolicy": "Never"}}}}),
+        );
         assert_eq!(j["spec"]["backoffLimit"], 6);
         assert_eq!(j["spec"]["template"]["spec"]["restartPolicy"], "Never");
-        let c = defaulted("batch", "cronjobs", json!({"spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {}}}}));
+        let c = defaulted(
+            "batch",
+            "cronjobs",
+            json!({"spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {}}}}),
+        );
         assert_eq!(c["spec"]["successfulJobsHistoryLimit"], 3);
         assert_eq!(c["spec"]["jobTemplate"]["spec"]["completions"], 1);
     }

@@ -36,7 +36,7 @@ pub fn now_rfc3339() -> String {
 
 /// Seconds since the epoch → `2026-11-26T12:00:00Z` (civil-from-days, proleptic Gregorian).
 pub fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
     let rem = secs % 86_400;
     let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
     let z = days + 719_468;

@@ -219,10 +219,10 @@ async fn route(
     if t.namespace.is_some() && !r.namespaced {
         return Err(ApiError::unknown_path());
     }
-    if let Some(sub) = t.subresource.as_deref() {
-        if !r.has_subresource(sub) {
-            return Err(ApiError::unknown_path());
-        }
+    if let Some(sub) = t.subresource.as_deref()
+        && !r.has_subresource(sub)
+    {
+        return Err(ApiError::unknown_path());
     }
     let accept = headers
         .get(header::ACCEPT)

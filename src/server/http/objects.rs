@@ -172,12 +172,11 @@ fn check_identity(body: &Value, r: &Resource, t: &Target) -> Result<(), ApiError
     if let (Some(url_ns), Some(body_ns)) = (
         t.namespace.as_deref(),
         body["metadata"]["namespace"].as_str(),
-    ) {
-        if url_ns != body_ns {
-            return Err(ApiError::bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request",
-            ));
-        }
+    ) && url_ns != body_ns
+    {
+        return Err(ApiError::bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        ));
     }
     Ok(())
 }
@@ -327,7 +326,11 @@ fn carry_over(new: &mut Value, old: &Value, r: &Resource, status_only: bool) {
     if has_generation(r) {
         let spec_changed = strip_meta(new) != strip_meta(old);
         let generation = old["metadata"]["generation"].as_i64().unwrap_or(1);
-        new["metadata"]["generation"] = json!(if spec_changed { generation + 1 } else { generation });
+        new["metadata"]["generation"] = json!(if spec_changed {
+            generation + 1
+        } else {
+            generation
+        });
     } else if let Some(m) = new["metadata"].as_object_mut() {
         m.remove("generation");
     }
@@ -525,7 +528,7 @@ pub fn list_object(r: &Resource, revision: i64, items: Vec<Value>, token: Option
     if let Some(t) = token {
         meta.insert("continue".into(), json!(t));
     }
-    json!({"kind": format!("{}List", r.kind), "apiVersion": r.api_version(), "metadata": meta, "items": items})
+    json!({"kind": format!("{}List", r.kind), "apiVersion": r.api_version(), "metadata": meta, "items": Value::Array(items)})
 }
 
 #[cfg(test)]

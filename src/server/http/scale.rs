@@ -32,6 +32,9 @@ fn to_scale(obj: &Value) -> Value {
     })
 }
 
+/// Turns the stored object into the Scale the client wants written.
+type ScaleChange = Box<dyn Fn(&Value) -> Result<Value, ApiError> + Send + Sync>;
+
 #[allow(clippy::too_many_arguments)]
 pub async fn handle(
     state: &ApiState,
@@ -48,10 +51,7 @@ pub async fn handle(
     if *method == Method::GET {
         return Ok(to_scale(&get(state, r, &main, name).await?));
     }
-    let (incoming, expected): (
-        Box<dyn Fn(&Value) -> Result<Value, ApiError> + Send + Sync>,
-        Option<i64>,
-    ) = match method.as_str() {
+    let (incoming, expected): (ScaleChange, Option<i64>) = match method.as_str() {
         "PUT" => {
             let scale: Value =
                 serde_json::from_slice(body).map_err(|e| ApiError::bad_request(e.to_string()))?;

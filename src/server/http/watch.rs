@@ -53,9 +53,11 @@ pub async fn watch(
     } else {
         from
     };
-    let mut stream = state
-        .store
-        .watch(&prefix(&r, t.namespace.as_deref()), start)
+    let watch_prefix = prefix(&r, t.namespace.as_deref());
+    let store = state.store.clone();
+    let mut stream = tokio::task::spawn_blocking(move || store.watch(&watch_prefix, start))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(|e| store_error(e, &r, ""))?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
     let r2 = r.clone();
@@ -91,7 +93,6 @@ pub async fn watch(
                 () = tx.closed() => return,
                 event = stream.next() => {
                     let line = match event {
-                        None => return,
                         Some(Err(StoreError::TooSlow | StoreError::Compacted { .. })) => {
                             let status = ApiError::new(410, "Expired", "the watch fell too far behind; list again").status();
                             let mut line = serde_json::to_vec(&json!({"type": "ERROR", "object": status})).unwrap_or_default();
@@ -99,7 +100,7 @@ pub async fn watch(
                             let _ = tx.send(Ok(Bytes::from(line))).await;
                             return;
                         }
-                        Some(Err(_)) => return,
+                        None | Some(Err(_)) => return,
                         Some(Ok(ev)) => {
                             let obj = served(ev.object.value, &r2);
                             if !labels.matches_labels(&obj) || !fields.matches_fields(&obj) {

@@ -137,7 +137,11 @@ fn kubectl_discovers_resources_with_short_names() {
         return;
     }
     let s = Server::start(&[]);
-    assert!(s.addr.starts_with("127.0.0.1:"), "port 0 picks a free loopback port: {}", s.addr);
+    assert!(
+        s.addr.starts_with("127.0.0.1:"),
+        "port 0 picks a free loopback port: {}",
+        s.addr
+    );
     let out = s.ok(&["api-resources"]);
     for line in [
         "deployments",

@@ -11,6 +11,7 @@ mod meta;
 mod objects;
 mod openapi;
 mod patch;
+mod protobuf;
 mod query;
 mod scale;
 mod selector;
@@ -204,6 +205,13 @@ async fn route(
             return discovery::resource_list(&api.catalog, g, v)
                 .map_or_else(|| Err(ApiError::unknown_path()), ok);
         }
+        ["openapi", "v2"] => {
+            let accept = headers
+                .get(header::ACCEPT)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default();
+            return openapi::v2(api, accept);
+        }
         ["openapi", "v3"] => return ok(openapi::root(&api.catalog)),
         ["openapi", "v3", rest @ ..] => {
             return openapi::group_version(&api.catalog, &rest.join("/"))
@@ -312,11 +320,7 @@ async fn route(
 fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, ApiError> {
     let ct = content_type.split(';').next().unwrap_or_default().trim();
     match ct {
-        "application/vnd.kubernetes.protobuf" => Err(ApiError::new(
-            415,
-            "UnsupportedMediaType",
-            "protobuf request bodies are not supported yet by kplan serve; use `kubectl apply -f` with YAML or JSON",
-        )),
+        "application/vnd.kubernetes.protobuf" => protobuf::decode(body),
         "application/yaml" => {
             let text = std::str::from_utf8(body)
                 .map_err(|_| ApiError::bad_request("the request body is not UTF-8"))?;

@@ -6,7 +6,11 @@
 //! `components.schemas` to compute client-side apply patches, which this document does not
 //! carry yet; without them it uses its compiled-in types, as against a cluster without v3.
 
+use axum::response::Response;
 use serde_json::{Map, Value, json};
+
+use super::state::ApiState;
+use super::status::ApiError;
 
 use super::super::catalog::Catalog;
 
@@ -68,4 +72,9 @@ pub fn group_version(catalog: &Catalog, path: &str) -> Option<Value> {
     Some(
         json!({"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "kplan"}, "paths": paths}),
     )
+}
+
+/// `/openapi/v2`: not served yet (kubectl 1.29+ use v3 first).
+pub fn v2(_state: &ApiState, _accept: &str) -> Result<Response, ApiError> {
+    Err(ApiError::unknown_path())
 }

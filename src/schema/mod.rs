@@ -3,6 +3,7 @@
 //! threads.
 
 mod crd;
+pub mod descriptions;
 mod embedded;
 mod gvk;
 mod kube_version;

@@ -158,6 +158,17 @@ impl SchemaRegistry {
         Some(props.keys().cloned().collect())
     }
 
+    /// The schema of a kind (built-in definition or CRD) and the definitions its `$ref`s point
+    /// into: server-side apply reads list and map semantics (`x-kubernetes-list-type` …) there.
+    pub fn schema_of(&self, gvk: &Gvk) -> Option<(Value, Arc<Value>)> {
+        let schema = if let Some(def) = self.builtin.get(gvk) {
+            self.definitions.get("$defs")?.get(def)?.clone()
+        } else {
+            self.crds.get(gvk)?.schema.clone()
+        };
+        Some((schema, Arc::clone(&self.definitions)))
+    }
+
     fn deref<'a>(&'a self, mut node: &'a Value) -> Option<&'a Value> {
         for _ in 0..16 {
             let Some(target) = node.get("$ref").and_then(Value::as_str) else {

@@ -7,7 +7,8 @@
 //! - `hostile`: malformed and malicious input, each bounded in time;
 //! - `corpus`: the `kubernetes/examples` corpus in `../shared/corpus`, when present;
 //! - `formats`: every `-o` format on the same input, against its own definition;
-//! - `serve`: `kplan serve` driven by the real kubectl.
+//! - `serve`: `kplan serve` driven by the real kubectl;
+//! - `serve_durability`: kill -9 during writes, and the fsync-before-acknowledge order.
 //!
 //! Snapshots live in `snapshots/` beside this file; review changes with `cargo insta review`.
 
@@ -15,5 +16,9 @@ mod corpus;
 mod formats;
 mod hostile;
 mod serve;
+mod serve_apply;
+mod serve_durability;
+mod serve_openapi;
+mod serve_protobuf;
 mod util;
 mod validate;

@@ -1,22 +1,22 @@
-//! Server-side apply (`application/apply-patch+yaml`).
-//!
-//! What is implemented: `fieldManager` is required; a missing object is created from the
-//! applied configuration; an existing one has the configuration merged in (maps merged, lists
-//! of named items merged by name, other lists replaced); the manager is recorded in
-//! `managedFields` with operation `Apply` and the FieldsV1 set of the fields it applied.
-//! Not yet: removal of fields a manager stopped applying, and 409 conflicts between managers
-//! (see the closing note).
+//! Server-side apply (`application/apply-patch+yaml`): the HTTP side. The field ownership
+//! engine (field sets, typed merge, pruning, conflicts, `managedFields` bookkeeping) is in
+//! `ssa/`, driven by the kind's schema from the registry.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::super::catalog::Resource;
+use super::defaults::apply_defaults;
 use super::meta::now_rfc3339;
 use super::objects::{create, write_with};
-use super::patch::merge_patch;
 use super::query::Query;
 use super::state::ApiState;
 use super::status::ApiError;
 use super::target::Target;
+
+#[path = "ssa/mod.rs"]
+mod ssa;
+
+use ssa::{Applier, ApplyError, Node, Scope};
 
 pub async fn server_side_apply(
     state: &ApiState,
@@ -35,7 +35,12 @@ pub async fn server_side_apply(
             )
         })?
         .to_string();
-    let config = parse_config(body)?;
+    let mut config = parse_config(body)?;
+    if !config.is_object() || !(config["metadata"].is_object() || config["metadata"].is_null()) {
+        return Err(ApiError::bad_request(
+            "the apply configuration must be an object with object metadata",
+        ));
+    }
     if config["metadata"]["name"]
         .as_str()
         .is_some_and(|n| n != name)
@@ -44,44 +49,114 @@ pub async fn server_side_apply(
             "the name of the object in the body does not match the name in the URL",
         ));
     }
-    let entry = json!({
-        "manager": manager, "operation": "Apply", "apiVersion": r.api_version(),
-        "time": now_rfc3339(), "fieldsType": "FieldsV1", "fieldsV1": fields_v1(&config),
-    });
-    let with_manager = |mut obj: Value| -> Value {
-        let managed = obj["metadata"]["managedFields"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        let mut managed: Vec<Value> = managed
-            .into_iter()
-            .filter(|m| !(m["manager"] == entry["manager"] && m["operation"] == "Apply"))
-            .collect();
-        managed.push(entry.clone());
-        obj["metadata"]["managedFields"] = Value::Array(managed);
-        obj
+    if config["metadata"]
+        .get("managedFields")
+        .is_some_and(|m| !m.is_null())
+    {
+        return Err(ApiError::bad_request("metadata.managedFields must be nil"));
+    }
+    if let Some(v) = config["apiVersion"].as_str()
+        && v != r.api_version()
+    {
+        return Err(ApiError::bad_request(format!(
+            "Incorrect version specified in apply patch. Specified patch version: {v}, expected: {}",
+            r.api_version()
+        )));
+    }
+    // A resourceVersion in the configuration is a precondition, as for any write.
+    let expected = config["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|v| v.parse::<i64>().ok());
+    let schema = state.schema_of(r)?;
+    let status_only = t.subresource.as_deref() == Some("status");
+    let scope = if status_only {
+        Scope::StatusOnly
+    } else if r.has_subresource("status") {
+        Scope::WithoutStatus
+    } else {
+        Scope::Whole
     };
-    let exists = super::objects::get(state, r, t, name).await;
-    match exists {
+    let api_version = r.api_version();
+    let now = now_rfc3339();
+    let defaulter = |v: &mut Value| apply_defaults(r, v);
+    let applier = Applier {
+        node: schema
+            .as_ref()
+            .map_or_else(Node::untyped, |(def, defs)| Node::new(def, defs)),
+        manager: &manager,
+        subresource: if status_only { "status" } else { "" },
+        api_version: &api_version,
+        force: q.flag("force"),
+        scope,
+        defaulter: &defaulter,
+        now: &now,
+    };
+    // As the API server names the patch object in errors: `ns/name; group/version, Kind=K`.
+    let identity = format!(
+        "{}/{name}; {}/{}, Kind={}",
+        config["metadata"]["namespace"].as_str().unwrap_or_default(),
+        r.group,
+        r.version,
+        r.kind
+    );
+    let failed = |e: ApplyError| apply_error(e, &identity);
+    match super::objects::get(state, r, t, name).await {
         Err(e) if e.code == 404 => {
-            let mut obj = with_manager(config.clone());
-            obj["metadata"]["name"] = json!(name);
+            config["metadata"]["name"] = json!(name);
+            let obj = applier.create(&config).map_err(failed)?;
             create(state, r, t, q, obj).await
         }
         Err(e) => Err(e),
-        Ok(_) => {
+        Ok(live) => {
+            let live_version = live["metadata"]["resourceVersion"]
+                .as_str()
+                .and_then(|v| v.parse::<i64>().ok());
+            // Nothing to change: answer without a write (no new resourceVersion, no event).
+            if expected.is_none_or(|e| Some(e) == live_version)
+                && applier.apply(&live, &config).map_err(failed)?.is_none()
+            {
+                return Ok(live);
+            }
             write_with(
                 state,
                 r,
                 t,
                 q,
                 name,
-                None,
-                move |live| Ok(with_manager(merge_patch(live, &config, true))),
-                t.subresource.as_deref() == Some("status"),
+                expected,
+                |current| {
+                    applier
+                        .apply(current, &config)
+                        .map(|o| o.unwrap_or_else(|| current.clone()))
+                        .map_err(failed)
+                },
+                status_only,
             )
             .await
         }
+    }
+}
+
+/// 409 with one `FieldManagerConflict` cause per field, as kubectl expects; a configuration
+/// the schema rejects is the API server's "failed to create typed patch object" 500.
+fn apply_error(e: ApplyError, identity: &str) -> ApiError {
+    match e {
+        ApplyError::Conflicts(conflicts) => {
+            let causes: Vec<Value> = conflicts
+                .iter()
+                .map(|c| {
+                    json!({"reason": "FieldManagerConflict",
+                        "message": format!("conflict with {}", c.manager), "field": c.field})
+                })
+                .collect();
+            ApiError::new(409, "Conflict", ssa::conflict_message(&conflicts))
+                .details(json!({ "causes": causes }))
+        }
+        ApplyError::Invalid(e) => ApiError::new(
+            500,
+            "",
+            format!("failed to create typed patch object ({identity}): {e}"),
+        ),
     }
 }
 
@@ -104,67 +179,4 @@ fn parse_config(body: &[u8]) -> Result<Value, ApiError> {
         )));
     }
     Ok(doc.tree.to_json(doc.root.expect("checked")))
-}
-
-/// The FieldsV1 set of a configuration: `{"f:spec": {"f:replicas": {}}}`; list items of named
-/// objects as `k:{"name":"web"}`, other lists as a whole.
-pub fn fields_v1(config: &Value) -> Value {
-    fn walk(v: &Value) -> Value {
-        let mut out = Map::new();
-        if let Value::Object(m) = v {
-            for (k, child) in m {
-                if matches!(k.as_str(), "apiVersion" | "kind") {
-                    continue;
-                }
-                let entry = match child {
-                    Value::Object(_) => walk(child),
-                    Value::Array(items)
-                        if items
-                            .iter()
-                            .all(|i| i.get("name").is_some_and(Value::is_string))
-                            && !items.is_empty() =>
-                    {
-                        let mut keyed = Map::new();
-                        for i in items {
-                            let key = format!("k:{{\"name\":{}}}", i["name"]);
-                            let mut inner = walk(i);
-                            inner
-                                .as_object_mut()
-                                .expect("walk returns an object")
-                                .insert(".".into(), json!({}));
-                            keyed.insert(key, inner);
-                        }
-                        Value::Object(keyed)
-                    }
-                    _ => json!({}),
-                };
-                out.insert(format!("f:{k}"), entry);
-            }
-        }
-        Value::Object(out)
-    }
-    let mut fields = walk(config);
-    if let Some(meta) = fields.get_mut("f:metadata").and_then(Value::as_object_mut) {
-        meta.remove("f:name");
-        meta.remove("f:namespace");
-    }
-    fields
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fields_v1_of_a_deployment() {
-        let config = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w", "labels": {"a": "b"}},
-            "spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "app", "image": "x"}]}}}});
-        let f = fields_v1(&config);
-        assert_eq!(f["f:metadata"], json!({"f:labels": {"f:a": {}}}));
-        assert_eq!(f["f:spec"]["f:replicas"], json!({}));
-        assert_eq!(
-            f["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"app\"}"],
-            json!({".": {}, "f:image": {}, "f:name": {}})
-        );
-    }
 }

@@ -37,7 +37,8 @@ pub fn apply_defaults(r: &Resource, obj: &mut Value) {
             set(spec, "replicas", json!(1));
             set(spec, "revisionHistoryLimit", json!(10));
             set(spec, "progressDeadlineSeconds", json!(600));
-            set(spec, "strategy", json!({"type": "RollingUpdate"}));
+            set(spec, "strategy", json!({}));
+            set(&mut spec["strategy"], "type", json!("RollingUpdate"));
             if spec["strategy"]["type"] == "RollingUpdate" {
                 set(&mut spec["strategy"], "rollingUpdate", json!({}));
                 set(
@@ -75,7 +76,10 @@ pub fn apply_defaults(r: &Resource, obj: &mut Value) {
                 "persistentVolumeClaimRetentionPolicy",
                 json!({"whenDeleted": "Retain", "whenScaled": "Retain"}),
             );
-            if let Some(claims) = spec["volumeClaimTemplates"].as_array_mut() {
+            if let Some(claims) = spec
+                .get_mut("volumeClaimTemplates")
+                .and_then(Value::as_array_mut)
+            {
                 for c in claims {
                     set(c, "apiVersion", json!("v1"));
                     set(c, "kind", json!("PersistentVolumeClaim"));
@@ -171,7 +175,7 @@ fn service(obj: &mut Value) {
         set(spec, "ipFamilyPolicy", json!("SingleStack"));
         set(spec, "internalTrafficPolicy", json!("Cluster"));
     }
-    if let Some(ports) = spec["ports"].as_array_mut() {
+    if let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) {
         for p in ports {
             set(p, "protocol", json!("TCP"));
             let port = p["port"].clone();
@@ -223,7 +227,7 @@ fn pod_spec(spec: &mut Value) {
     set(spec, "schedulerName", json!("default-scheduler"));
     set(spec, "securityContext", json!({}));
     for list in ["containers", "initContainers"] {
-        if let Some(containers) = spec[list].as_array_mut() {
+        if let Some(containers) = spec.get_mut(list).and_then(Value::as_array_mut) {
             for c in containers {
                 container(c);
             }
@@ -242,7 +246,7 @@ fn container(c: &mut Value) {
     };
     set(c, "imagePullPolicy", json!(policy));
     set(c, "resources", json!({}));
-    if let Some(ports) = c["ports"].as_array_mut() {
+    if let Some(ports) = c.get_mut("ports").and_then(Value::as_array_mut) {
         for p in ports {
             set(p, "protocol", json!("TCP"));
         }
@@ -305,6 +309,26 @@ mod tests {
         assert_eq!(
             pod["containers"][0]["terminationMessagePath"],
             "/dev/termination-log"
+        );
+    }
+
+    #[test]
+    fn absent_lists_stay_absent_and_empty_objects_get_defaults() {
+        let d = defaulted(
+            "apps",
+            "deployments",
+            json!({"spec": {"strategy": {}, "template": {"spec": {"containers": [{"name": "a", "image": "x:1"}]}}}}),
+        );
+        assert_eq!(d["spec"]["strategy"]["type"], "RollingUpdate");
+        assert!(
+            d["spec"]["template"]["spec"]
+                .get("initContainers")
+                .is_none()
+        );
+        assert!(
+            d["spec"]["template"]["spec"]["containers"][0]
+                .get("ports")
+                .is_none()
         );
     }
 

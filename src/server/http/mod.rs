@@ -7,6 +7,7 @@
 mod apply;
 mod defaults;
 mod discovery;
+mod list_stream;
 mod meta;
 mod objects;
 mod openapi;
@@ -214,7 +215,7 @@ async fn route(
         }
         ["openapi", "v3"] => return ok(openapi::root(&api.catalog)),
         ["openapi", "v3", rest @ ..] => {
-            return openapi::group_version(&api.catalog, &rest.join("/"))
+            return openapi::group_version(api, &rest.join("/"))
                 .map_or_else(|| Err(ApiError::unknown_path()), ok);
         }
         _ => {}
@@ -265,6 +266,14 @@ async fn route(
             ok(obj)
         }
         ("GET", None) if q.flag("watch") => watch::watch(Arc::clone(api), r, t, q, as_table).await,
+        ("GET", None)
+            if !as_table
+                && q.number("limit").unwrap_or(0) == 0
+                && q.get("labelSelector").is_none_or(str::is_empty)
+                && q.get("fieldSelector").is_none_or(str::is_empty) =>
+        {
+            Ok(list_stream::stream(Arc::clone(api), r, &t))
+        }
         ("GET", None) => {
             let (revision, items, token) = objects::list(api, &r, &t, &q).await?;
             if as_table {
@@ -316,7 +325,7 @@ async fn route(
     }
 }
 
-/// JSON, YAML, or (not yet) protobuf request bodies.
+/// JSON, YAML or protobuf request bodies.
 fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, ApiError> {
     let ct = content_type.split(';').next().unwrap_or_default().trim();
     match ct {

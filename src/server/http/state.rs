@@ -63,6 +63,15 @@ impl ApiState {
         Ok(f(write.as_ref().expect("just set")))
     }
 
+    /// The schema of `r`'s kind and the definitions it refers into (server-side apply reads its
+    /// list and map semantics); `None` for kinds no schema describes.
+    pub fn schema_of(
+        &self,
+        r: &Resource,
+    ) -> Result<Option<(Value, std::sync::Arc<Value>)>, ApiError> {
+        self.with_registry(|reg| reg.schema_of(&r.gvk()))
+    }
+
     /// Schema validation as the API server does it: unknown fields per `fieldValidation`
     /// (`Strict` → 400, `Warn` → a warning, `Ignore`), anything else → 422 Invalid with causes.
     pub fn validate(

@@ -103,7 +103,7 @@ impl Server {
 }
 
 /// kubectl must be on PATH (it is on every machine here); without it these tests say so.
-fn have_kubectl() -> bool {
+pub fn have_kubectl() -> bool {
     let found = Command::new("kubectl")
         .arg("version")
         .arg("--client")
@@ -115,7 +115,8 @@ fn have_kubectl() -> bool {
     found
 }
 
-fn versioned(minor: u32) -> Option<String> {
+/// `kubectl.1.<minor>` beside the kubectl dispatcher on PATH.
+pub fn versioned(minor: u32) -> Option<String> {
     let path = Command::new("sh")
         .args(["-c", "readlink -f \"$(command -v kubectl)\""])
         .output()

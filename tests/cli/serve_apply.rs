@@ -1,23 +1,9 @@
 //! Server-side apply through the real kubectl: field-manager conflicts, `--force-conflicts`,
 //! removal of what a manifest no longer has, and the move from client-side apply.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-use crate::serve::Server;
-
-/// kubectl must be on PATH (it is on every machine here); without it these tests say so.
-fn have_kubectl() -> bool {
-    let found = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("skipped: kubectl is not on PATH");
-    }
-    found
-}
+use crate::serve::{Server, have_kubectl};
 
 fn deployment(replicas: u32, extra_label: Option<&str>) -> String {
     let extra = extra_label.map_or_else(String::new, |l| format!("\n    {l}"));

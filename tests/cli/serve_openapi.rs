@@ -3,38 +3,8 @@
 //! and by newer ones, which compute client-side apply patches from `/openapi/v3` schemas.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::serve::Server;
-
-fn have_kubectl() -> bool {
-    let found = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("skipped: kubectl is not on PATH");
-    }
-    found
-}
-
-/// `kubectl.1.<minor>` beside the kubectl dispatcher on PATH.
-fn versioned(minor: u32) -> Option<String> {
-    let path = Command::new("sh")
-        .args(["-c", "readlink -f \"$(command -v kubectl)\""])
-        .output()
-        .ok()?;
-    let dir = Path::new(String::from_utf8_lossy(&path.stdout).trim())
-        .parent()?
-        .to_path_buf();
-    let bin = dir.join(format!("kubectl.1.{minor}"));
-    if bin.exists() {
-        Some(bin.display().to_string())
-    } else {
-        eprintln!("skipped: kubectl.1.{minor} not found beside kubectl");
-        None
-    }
-}
+use crate::serve::{Server, have_kubectl, versioned};
 
 const APP: &str = r"apiVersion: v1
 kind: Namespace

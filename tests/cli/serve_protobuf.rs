@@ -2,22 +2,9 @@
 //! bodies as protobuf (`application/vnd.kubernetes.protobuf`), not JSON; each object is read
 //! back with `kubectl get -o json` and compared with what a cluster stores.
 
-use std::process::Command;
-
 use serde_json::{Value, json};
 
-use crate::serve::Server;
-
-fn have_kubectl() -> bool {
-    let found = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("skipped: kubectl is not on PATH");
-    }
-    found
-}
+use crate::serve::{Server, have_kubectl};
 
 /// `kubectl get … -o json`, without the fields the server makes up.
 fn get(s: &Server, what: &[&str]) -> Value {

@@ -66,6 +66,10 @@ pub struct ServeArgs {
     /// Kubernetes version to emulate (MAJOR.MINOR); default: the newest bundled.
     #[arg(long, value_name = "X.Y")]
     pub kubernetes_version: Option<String>,
+
+    /// Log one line per request on stderr (method, path, status, duration).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

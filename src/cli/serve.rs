@@ -39,6 +39,7 @@ pub fn run(args: &ServeArgs) -> ExitStatus {
             data_dir: args.data_dir.clone(),
             listen: args.listen,
             version,
+            log_requests: args.verbose,
         };
         let mut server = match start(options).await {
             Ok(s) => s,

@@ -46,6 +46,8 @@ pub struct ServeOptions {
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
     pub version: KubeVersion,
+    /// One line per request on stderr (`kplan serve -v`): method, path, status, duration.
+    pub log_requests: bool,
 }
 
 /// Why a server could not start.
@@ -93,6 +95,7 @@ impl RunningServer {
 struct AppState {
     api: Arc<ApiState>,
     creds: Credentials,
+    log_requests: bool,
 }
 
 /// Starts a server in this tokio runtime: lock the data dir, load or create credentials, open
@@ -137,7 +140,11 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         .acceptor(axum_server::accept::NoDelayAcceptor::new());
     let app = axum::Router::new()
         .fallback(dispatch)
-        .with_state(Arc::new(AppState { api, creds }));
+        .with_state(Arc::new(AppState {
+            api,
+            creds,
+            log_requests: options.log_requests,
+        }));
     let handle = axum_server::Handle::new();
     let server = axum_server::from_tcp(listener)
         .map_err(|source| ServeError::Listen { addr, source })?
@@ -173,13 +180,26 @@ async fn dispatch(
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok());
-    if !app.creds.authorizes(auth) {
-        return ApiError::unauthorized().into_response();
+    let started = std::time::Instant::now();
+    let response = if app.creds.authorizes(auth) {
+        match route(&app.api, &method, &uri, &headers, body).await {
+            Ok(response) => response,
+            Err(e) => e.into_response(),
+        }
+    } else {
+        ApiError::unauthorized().into_response()
+    };
+    if app.log_requests {
+        // For a watch or a streamed list this is the time to the first byte.
+        eprintln!(
+            "kplan serve: {method} {} {} {:.1}ms",
+            uri.path_and_query()
+                .map_or_else(|| uri.path(), |p| p.as_str()),
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
     }
-    match route(&app.api, &method, &uri, &headers, body).await {
-        Ok(response) => response,
-        Err(e) => e.into_response(),
-    }
+    response
 }
 
 async fn route(

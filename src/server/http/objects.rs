@@ -65,11 +65,7 @@ pub async fn get(
     name: &str,
 ) -> Result<Value, ApiError> {
     let key = key(r, t.namespace.as_deref(), name);
-    let store = state.store.clone();
-    let found = tokio::task::spawn_blocking(move || store.get(&key))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| store_error(e, r, name))?;
+    let found = state.read(&key).map_err(|e| store_error(e, r, name))?;
     match found {
         Some(stored) => Ok(served(stored.value, r)),
         None => Err(ApiError::not_found(
@@ -250,7 +246,7 @@ pub async fn create(
         None
     };
     if let Some(ns) = &namespace {
-        state.require_namespace(ns).await?;
+        state.require_namespace(ns)?;
     }
     populate_new(&mut body, r, namespace.as_deref(), &name);
     if r.has_subresource("status") && r.kind != "Namespace" {
@@ -390,12 +386,7 @@ pub async fn write_with(
 ) -> Result<Value, ApiError> {
     let key = key(r, t.namespace.as_deref(), name);
     for _ in 0..8 {
-        let store = state.store.clone();
-        let k = key.clone();
-        let current: Option<Stored> = tokio::task::spawn_blocking(move || store.get(&k))
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))?
-            .map_err(|e| store_error(e, r, name))?;
+        let current: Option<Stored> = state.read(&key).map_err(|e| store_error(e, r, name))?;
         let Some(current) = current else {
             return Err(ApiError::not_found(
                 &r.qualified_plural(),

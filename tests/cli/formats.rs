@@ -339,7 +339,7 @@ fn github_has_one_annotation_per_finding_and_a_summary_notice() {
     assert_eq!(keys, json_keys(&BROKEN), "the same findings as -o json");
     assert!(
         annotations.contains(
-            &"::error file=examples/broken/web.yaml,line=7,col=3,endLine=7,endColumn=10,title=KP001 unknown-field::Deployment flask-app/web: unknown field `replica` (did you mean `replicas`?)"
+            &"::error file=examples/broken/web.yaml,line=7,col=3,endLine=7,endColumn=10,title=KP001 unknown-field::Deployment flask-broken/web: unknown field `replica` (did you mean `replicas`?)"
         ),
         "{out}"
     );

@@ -104,7 +104,7 @@ fn unknown_field_points_at_the_key_and_suggests_the_name() {
     let (resource, f) = BROKEN.only("KP001");
     assert_eq!(resource.file, "examples/broken/web.yaml");
     assert_eq!(resource.kind.as_deref(), Some("Deployment"));
-    assert_eq!(resource.namespace.as_deref(), Some("flask-app"));
+    assert_eq!(resource.namespace.as_deref(), Some("flask-broken"));
     assert_eq!(f.path, "/spec/replica");
     assert_eq!(
         (f.line, f.column, f.end_line, f.end_column),
@@ -1014,4 +1014,13 @@ fn jobs_1_gives_the_same_output_as_the_default() {
         assert_eq!(serial.code, parallel.code);
         assert_eq!(serial.stdout, parallel.stdout, "-o {format}");
     }
+}
+
+#[test]
+fn the_bundled_examples_do_not_collide_with_each_other() {
+    // The README's first command validates `examples/` as a whole: the broken examples must
+    // show their own mistakes, not make the valid app a duplicate of them.
+    let report = json(["validate", "examples/"]);
+    assert!(!report.codes().contains(&"KP301"), "{:?}", report.codes());
+    assert_eq!(report.summary().invalid, 3);
 }

@@ -17,40 +17,20 @@ pub struct Server {
 impl Server {
     pub fn start(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("kplan"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.path().join("data"))
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("kplan serve starts");
-        let stdout = child.stdout.take().expect("stdout piped");
-        let mut lines = BufReader::new(stdout).lines();
-        let mut addr = String::new();
-        let mut kubeconfig = PathBuf::new();
-        for _ in 0..2 {
-            let line = lines
-                .next()
-                .expect("a line from kplan serve")
-                .expect("utf-8");
-            if let Some(a) = line.split("https://").nth(1) {
-                addr = a.trim().to_string();
-            }
-            if let Some(k) = line.split("KUBECONFIG=").nth(1) {
-                kubeconfig = PathBuf::from(k.trim());
-            }
-        }
-        assert!(
-            !addr.is_empty() && kubeconfig.exists(),
-            "kplan serve printed its address and kubeconfig"
-        );
+        let (child, addr, kubeconfig) = spawn(&dir.path().join("data"), extra);
         Self {
             child,
             dir,
             kubeconfig,
             addr,
         }
+    }
+
+    /// Stops the server and starts a new process on the same data directory.
+    pub fn restart(&mut self) {
+        self.stop();
+        let (child, addr, kubeconfig) = spawn(&self.dir.path().join("data"), &[]);
+        (self.child, self.addr, self.kubeconfig) = (child, addr, kubeconfig);
     }
 
     /// kubectl (the dispatcher on PATH unless `bin` names a versioned one) against this server.
@@ -100,6 +80,39 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts `kplan serve` on `data` and reads the address and kubeconfig it prints.
+fn spawn(data: &Path, extra: &[&str]) -> (Child, String, PathBuf) {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("kplan"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("kplan serve starts");
+    let stdout = child.stdout.take().expect("stdout piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut addr = String::new();
+    let mut kubeconfig = PathBuf::new();
+    for _ in 0..2 {
+        let line = lines
+            .next()
+            .expect("a line from kplan serve")
+            .expect("utf-8");
+        if let Some(a) = line.split("https://").nth(1) {
+            addr = a.trim().to_string();
+        }
+        if let Some(k) = line.split("KUBECONFIG=").nth(1) {
+            kubeconfig = PathBuf::from(k.trim());
+        }
+    }
+    assert!(
+        !addr.is_empty() && kubeconfig.exists(),
+        "kplan serve printed its address and kubeconfig"
+    );
+    (child, addr, kubeconfig)
 }
 
 /// kubectl must be on PATH (it is on every machine here); without it these tests say so.
@@ -336,33 +349,9 @@ fn data_survives_a_restart_and_a_second_server_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is in use by another kplan server"), "{err}");
     let mut s = s;
-    let data = s.dir.path().join("data");
-    let dir = tempfile::tempdir().unwrap();
-    s.stop();
-    // Same data dir, new process.
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("kplan"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let _ = lines.next();
-    let _ = lines.next();
-    let out = Command::new("kubectl")
-        .args(["get", "ns", "flask-app", "-o", "name"])
-        .env("KUBECONFIG", data.join("kubeconfig"))
-        .env("KUBECACHEDIR", dir.path())
-        .output()
-        .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "namespace/flask-app",
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    s.restart();
+    let out = s.ok(&["get", "ns", "flask-app", "-o", "name"]);
+    assert_eq!(out.trim(), "namespace/flask-app");
 }
 
 #[test]

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod lint;
 pub mod manifest;
 pub mod report;
+pub mod rollout;
 pub mod schema;
 pub mod server;
 pub mod validate;

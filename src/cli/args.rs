@@ -70,6 +70,40 @@ pub struct ServeArgs {
     /// Log one line per request on stderr (method, path, status, duration).
     #[arg(short = 'v', long)]
     pub verbose: bool,
+
+    /// Simulated time from pod creation to Ready (e.g. `0`, `500ms`, `2s`).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = super::duration::parse_duration)]
+    pub pod_ready_delay: std::time::Duration,
+
+    /// Simulated run time of a Job's pod before it succeeds.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = super::duration::parse_duration)]
+    pub job_duration: std::time::Duration,
+
+    /// Simulated seconds per real second: compresses pod start, minReadySeconds and progress
+    /// deadlines (e.g. 10 makes a 600 s deadline pass in a minute).
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+
+    /// Number of simulated nodes (`kplan-node-1` …).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub nodes: u32,
+
+    /// Pods with a container image matching this glob crash-loop (repeatable), e.g.
+    /// `--fail-image '*:broken'`. Per pod template: annotation
+    /// `kplan.dev/simulate: crashloop|never-ready|fail|ok`.
+    #[arg(long, value_name = "GLOB")]
+    pub fail_image: Vec<String>,
+
+    /// Run only the API: no simulated controllers, nodes or pod lifecycle.
+    #[arg(long)]
+    pub no_controllers: bool,
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a positive number")),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! an exit status out. No validation or rendering logic lives here.
 
 mod args;
+mod duration;
 mod exit_status;
 mod remote_schema;
 mod serve;

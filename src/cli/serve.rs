@@ -1,4 +1,5 @@
 use crate::schema::{KubeVersion, newest_version};
+use crate::server::controllers::SimOptions;
 use crate::server::http::{ServeOptions, start};
 
 use super::ExitStatus;
@@ -40,6 +41,15 @@ pub fn run(args: &ServeArgs) -> ExitStatus {
             listen: args.listen,
             version,
             log_requests: args.verbose,
+            sim: SimOptions {
+                enabled: !args.no_controllers,
+                pod_ready_delay: args.pod_ready_delay,
+                job_duration: args.job_duration,
+                speed: args.speed,
+                nodes: args.nodes,
+                fail_images: args.fail_image.clone(),
+                ..SimOptions::default()
+            },
         };
         let mut server = match start(options).await {
             Ok(s) => s,

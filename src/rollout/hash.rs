@@ -32,7 +32,7 @@ pub fn template_equal_ignoring_hash(a: &Value, b: &Value) -> bool {
 }
 
 fn without_hash_label(template: &Value) -> Value {
-    let mut t = template.clone();
+    let mut t = semantic(template);
     if let Some(labels) = t
         .pointer_mut("/metadata/labels")
         .and_then(Value::as_object_mut)
@@ -51,6 +51,31 @@ fn without_hash_label(template: &Value) -> Value {
         t.as_object_mut().expect("has metadata").remove("metadata");
     }
     t
+}
+
+/// The value with nulls, empty maps and empty lists removed: Kubernetes compares templates as
+/// Go structs, where `creationTimestamp: null` (which kubectl sends back in `rollout undo`) and
+/// an absent field are the same.
+fn semantic(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), semantic(v)))
+                .filter(|(_, v)| !is_empty(v))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(semantic).collect()),
+        other => other.clone(),
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
 }
 
 /// apimachinery's `SafeEncodeString`: no vowels, no look-alike characters.
@@ -86,6 +111,19 @@ mod tests {
         assert_ne!(
             pod_template_hash(&plain, None),
             pod_template_hash(&plain, Some(1))
+        );
+    }
+
+    #[test]
+    fn nulls_and_empty_fields_do_not_make_templates_differ() {
+        let stored =
+            json!({"metadata": {"labels": {"app": "x"}}, "spec": {"containers": [{"image": "a"}]}});
+        let from_kubectl = json!({"metadata": {"creationTimestamp": null, "labels": {"app": "x"}},
+            "spec": {"containers": [{"image": "a", "resources": {}}], "volumes": []}});
+        assert!(template_equal_ignoring_hash(&stored, &from_kubectl));
+        assert_eq!(
+            pod_template_hash(&stored, None),
+            pod_template_hash(&from_kubectl, None)
         );
     }
 

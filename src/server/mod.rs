@@ -11,5 +11,6 @@
 
 pub mod bootstrap;
 pub mod catalog;
+pub mod controllers;
 pub mod http;
 pub mod store;

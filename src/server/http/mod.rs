@@ -8,7 +8,7 @@ mod apply;
 mod defaults;
 mod discovery;
 mod list_stream;
-mod meta;
+pub(in crate::server) mod meta;
 mod objects;
 mod openapi;
 mod patch;
@@ -35,6 +35,7 @@ use serde_json::Value;
 use crate::schema::KubeVersion;
 
 use super::bootstrap::{BootstrapError, Credentials, DataDir, install_crypto_provider};
+use super::controllers::{Controllers, SimOptions};
 use super::store::{Store, StoreError};
 
 pub use state::ApiState;
@@ -48,6 +49,8 @@ pub struct ServeOptions {
     pub version: KubeVersion,
     /// One line per request on stderr (`kplan serve -v`): method, path, status, duration.
     pub log_requests: bool,
+    /// The simulated controllers, nodes and kubelet.
+    pub sim: SimOptions,
 }
 
 /// Why a server could not start.
@@ -72,6 +75,7 @@ pub struct RunningServer {
     handle: axum_server::Handle<SocketAddr>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     store: Store,
+    controllers: Option<Controllers>,
     _data_dir: DataDir,
 }
 
@@ -81,6 +85,9 @@ impl RunningServer {
         self.handle
             .graceful_shutdown(Some(std::time::Duration::from_secs(1)));
         let _ = self.task.await;
+        if let Some(c) = self.controllers {
+            c.stop().await;
+        }
         self.store.close();
     }
 
@@ -129,6 +136,12 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         addr: options.listen,
         source,
     })?;
+    api.ensure_system_objects(addr.port())
+        .await
+        .map_err(|source| ServeError::Store {
+            dir: options.data_dir.display().to_string(),
+            source,
+        })?;
     let host = match addr.ip() {
         std::net::IpAddr::V6(ip) => format!("[{ip}]"),
         std::net::IpAddr::V4(ip) => ip.to_string(),
@@ -151,12 +164,18 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         .acceptor(acceptor)
         .handle(handle.clone());
     let task = tokio::spawn(async move { server.serve(app.into_make_service()).await });
+    let controllers = options.sim.enabled.then(|| {
+        let mut sim = options.sim.clone();
+        sim.kubelet_version = format!("v{}.0", options.version);
+        Controllers::spawn(store.clone(), sim)
+    });
     Ok(RunningServer {
         addr,
         kubeconfig,
         handle,
         task,
         store,
+        controllers,
         _data_dir: data_dir,
     })
 }

@@ -30,6 +30,54 @@ impl ApiState {
         }
     }
 
+    /// What every cluster has from its first start: the `default`, `kube-system`,
+    /// `kube-public` and `kube-node-lease` namespaces and the `kubernetes` Service. Created
+    /// when missing, so deleting one and restarting brings it back, as on a real cluster.
+    pub async fn ensure_system_objects(&self, port: u16) -> Result<(), StoreError> {
+        let nsr = self.catalog.find("", "v1", "namespaces").expect("built-in");
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            let k = key(&nsr, None, ns);
+            if self.store.get(&k)?.is_some() {
+                continue;
+            }
+            let mut obj = serde_json::json!({
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": ns, "uid": super::meta::new_uid(), "creationTimestamp": super::meta::now_rfc3339()},
+            });
+            super::defaults::apply_defaults(&nsr, &mut obj);
+            match self.store.create(k, obj).await {
+                Ok(_) | Err(StoreError::AlreadyExists) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let svc = self.catalog.find("", "v1", "services").expect("built-in");
+        let k = key(&svc, Some("default"), "kubernetes");
+        if self.store.get(&k)?.is_none() {
+            let obj = serde_json::json!({
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {
+                    "name": "kubernetes", "namespace": "default",
+                    "uid": super::meta::new_uid(), "creationTimestamp": super::meta::now_rfc3339(),
+                    "labels": {"component": "apiserver", "provider": "kubernetes"},
+                },
+                "spec": {
+                    "clusterIP": "10.96.0.1", "clusterIPs": ["10.96.0.1"], "type": "ClusterIP",
+                    "sessionAffinity": "None", "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
+                    "internalTrafficPolicy": "Cluster",
+                    "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": port}],
+                },
+                "status": {"loadBalancer": {}},
+            });
+            match self.store.create(k, obj).await {
+                Ok(_) | Err(StoreError::AlreadyExists) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
     /// Re-registers the CRDs found in the store (after a restart).
     pub fn load_crds(&self) -> Result<(), ApiError> {
         let crds = self

@@ -1,0 +1,47 @@
+use serde_json::Value;
+
+/// A write a controller wants. Reconcilers only compute these; the runtime performs them, so
+/// every controller is a function from cached objects to actions and can be tested as one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// `collection` is the key prefix (ending in `/`); the name is `metadata.name`, or
+    /// `metadata.generateName` plus five random characters.
+    Create {
+        collection: String,
+        value: Value,
+    },
+    /// Compare-and-swap on the `metadata.resourceVersion` inside `value`.
+    Update {
+        key: String,
+        value: Value,
+    },
+    Delete {
+        key: String,
+    },
+}
+
+/// What one reconcile decided: writes, and when to look again if nothing else happens first
+/// (real seconds).
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub actions: Vec<Action>,
+    pub requeue_after: Option<f64>,
+}
+
+impl Outcome {
+    pub fn requeue(&mut self, seconds: f64) {
+        let s = seconds.max(0.01);
+        self.requeue_after = Some(self.requeue_after.map_or(s, |r| r.min(s)));
+    }
+
+    /// Updates `new` at `key` unless it equals `old` (no write for a no-op reconcile: every
+    /// write comes back as an event and would reconcile again).
+    pub fn update_if_changed(&mut self, key: &str, old: &Value, new: Value) {
+        if *old != new {
+            self.actions.push(Action::Update {
+                key: key.to_string(),
+                value: new,
+            });
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! Runs the controllers: one store watch feeds the cache and marks what needs a look; the
+//! marked objects are reconciled in a fixed kind order; their writes go to the store (and
+//! straight into the cache, so the next reconcile never acts on what it already changed);
+//! timers wake objects whose state changes with time (pods starting, deadlines).
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
+use std::time::Duration;
+
+use futures_util::FutureExt as _;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use super::super::http::meta::{new_uid, rfc3339};
+use super::super::store::{EventType, Store, StoreError, Stored};
+use super::action::{Action, Outcome};
+use super::cache::Cache;
+use super::clock::Clock;
+use super::object::{controller_of, key, label, map_selector_matches, name, namespace, uid};
+use super::options::SimOptions;
+use super::{daemonset, deployment, endpoints, job, nodes, pod, replicaset, statefulset};
+
+/// The prefixes the controllers read; other keys are ignored.
+const TRACKED: &[&str] = &[
+    "/apps/deployments/",
+    "/apps/replicasets/",
+    "/apps/statefulsets/",
+    "/apps/daemonsets/",
+    "/apps/controllerrevisions/",
+    "/batch/jobs/",
+    "/core/pods/",
+    "/core/services/",
+    "/core/endpoints/",
+    "/core/nodes/",
+    "/core/persistentvolumeclaims/",
+    "/discovery.k8s.io/endpointslices/",
+];
+
+/// Reconcile order within one pass: owners before what they own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// Deleting what a deleted owner owned (background cascading deletion).
+    Garbage,
+    Nodes,
+    Deployment,
+    ReplicaSet,
+    StatefulSet,
+    DaemonSet,
+    Job,
+    Pod,
+    Service,
+}
+
+/// Reconciles in one pass before the loop looks at the watch again.
+const PASS_LIMIT: usize = 20_000;
+
+/// The running controllers; [`Controllers::stop`] ends them.
+pub struct Controllers {
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Controllers {
+    pub fn spawn(store: Store, opts: SimOptions) -> Controllers {
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(run(store, opts, stopped));
+        Controllers {
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+struct Runtime {
+    store: Store,
+    opts: SimOptions,
+    cache: Cache,
+    dirty: BTreeSet<(Kind, String)>,
+    timers: BinaryHeap<Reverse<(Instant, Kind, String)>>,
+}
+
+async fn run(store: Store, opts: SimOptions, mut stopped: oneshot::Receiver<()>) {
+    let mut rt = Runtime {
+        store,
+        opts,
+        cache: Cache::default(),
+        dirty: BTreeSet::new(),
+        timers: BinaryHeap::new(),
+    };
+    loop {
+        let revision = match rt.resync().await {
+            Ok(revision) => revision,
+            Err(StoreError::Closed) => return,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let mut watch = match rt.store.watch("/", revision) {
+            Ok(w) => w,
+            Err(StoreError::Closed) => return,
+            Err(_) => continue,
+        };
+        loop {
+            rt.pass().await;
+            let wake = rt.timers.peek().map(|Reverse((at, _, _))| *at);
+            let event = tokio::select! {
+                _ = &mut stopped => return,
+                event = watch.next() => event,
+                () = sleep_until(wake) => {
+                    rt.fire_timers();
+                    continue;
+                }
+            };
+            match event {
+                Some(Ok(e)) => rt.on_event(e.kind, e.object),
+                Some(Err(_)) => break,
+                None => return,
+            }
+            // Take whatever else is already queued before reconciling.
+            while let Some(Some(Ok(e))) = watch.next().now_or_never() {
+                rt.on_event(e.kind, e.object);
+            }
+        }
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Runtime {
+    /// Loads every tracked object at one revision and marks all of them; removes what lost
+    /// its owner while the server was down.
+    async fn resync(&mut self) -> Result<i64, StoreError> {
+        let store = self.store.clone();
+        let (revision, items) = tokio::task::spawn_blocking(move || {
+            let at = store.revision();
+            let mut items = Vec::new();
+            for prefix in TRACKED {
+                let list = store.list(prefix, None, 0, Some(at))?;
+                items.extend(list.items);
+            }
+            Ok::<_, StoreError>((at, items))
+        })
+        .await
+        .map_err(|e| StoreError::Sqlite(e.to_string()))??;
+        self.cache.clear();
+        for s in items {
+            self.cache.put(&s.key, s.revision, s.value);
+        }
+        let keys: Vec<(String, Value)> = TRACKED
+            .iter()
+            .flat_map(|p| {
+                self.cache
+                    .list(p)
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for (k, v) in &keys {
+            self.mark(k, v);
+        }
+        self.dirty.insert((Kind::Nodes, String::new()));
+        let orphans = self.orphans();
+        self.execute(
+            Outcome {
+                actions: orphans
+                    .into_iter()
+                    .map(|key| Action::Delete { key })
+                    .collect(),
+                requeue_after: None,
+            },
+            None,
+        )
+        .await;
+        Ok(revision)
+    }
+
+    /// Objects whose controller (a kind these controllers own objects for) no longer exists.
+    fn orphans(&self) -> Vec<String> {
+        let owner_prefix = |kind: &str| match kind {
+            "Deployment" => Some("/apps/deployments/"),
+            "ReplicaSet" => Some("/apps/replicasets/"),
+            "StatefulSet" => Some("/apps/statefulsets/"),
+            "DaemonSet" => Some("/apps/daemonsets/"),
+            "Job" => Some("/batch/jobs/"),
+            _ => None,
+        };
+        let mut gone = Vec::new();
+        for prefix in TRACKED {
+            for (k, v) in self.cache.list(prefix) {
+                if let Some((kind, _, owner)) = controller_of(v)
+                    && let Some(p) = owner_prefix(kind)
+                    && !self.cache.has_uid(owner, &format!("{p}{}/", namespace(v)))
+                {
+                    gone.push(k.to_string());
+                }
+            }
+        }
+        gone
+    }
+
+    fn on_event(&mut self, kind: EventType, object: Stored) {
+        if !TRACKED.iter().any(|p| object.key.starts_with(p)) {
+            return;
+        }
+        match kind {
+            EventType::Added | EventType::Modified => {
+                if self
+                    .cache
+                    .put(&object.key, object.revision, object.value.clone())
+                {
+                    self.mark(&object.key, &object.value);
+                }
+            }
+            EventType::Deleted => {
+                if let Some(old) = self.cache.remove(&object.key, object.revision) {
+                    self.collect_garbage(&old);
+                    self.mark(&object.key, &old);
+                }
+            }
+        }
+        self.cache.forget_tombstones_up_to(object.revision);
+    }
+
+    /// Background cascading deletion: what the deleted object owned is deleted next pass.
+    fn collect_garbage(&mut self, deleted: &Value) {
+        let owner = uid(deleted);
+        if owner.is_empty() {
+            return;
+        }
+        for child in self.cache.children(owner) {
+            self.dirty.insert((Kind::Garbage, child));
+        }
+    }
+
+    /// What to reconcile because the object at `k` changed.
+    fn mark(&mut self, k: &str, v: &Value) {
+        let ns = namespace(v);
+        let owner = controller_of(v).map(|(kind, n, _)| (kind.to_string(), n.to_string()));
+        let own = |kind: &str| {
+            owner
+                .as_ref()
+                .filter(|(k, _)| k == kind)
+                .map(|(_, n)| n.clone())
+        };
+        if k.starts_with("/apps/deployments/") {
+            self.dirty.insert((Kind::Deployment, k.to_string()));
+        } else if k.starts_with("/apps/replicasets/") {
+            self.dirty.insert((Kind::ReplicaSet, k.to_string()));
+            if let Some(d) = own("Deployment") {
+                self.dirty
+                    .insert((Kind::Deployment, key("apps", "deployments", ns, &d)));
+            }
+        } else if k.starts_with("/apps/statefulsets/") {
+            self.dirty.insert((Kind::StatefulSet, k.to_string()));
+        } else if k.starts_with("/apps/daemonsets/") {
+            self.dirty.insert((Kind::DaemonSet, k.to_string()));
+        } else if k.starts_with("/batch/jobs/") {
+            self.dirty.insert((Kind::Job, k.to_string()));
+        } else if k.starts_with("/apps/controllerrevisions/") {
+            if let Some(s) = own("StatefulSet") {
+                self.dirty
+                    .insert((Kind::StatefulSet, key("apps", "statefulsets", ns, &s)));
+            }
+            if let Some(s) = own("DaemonSet") {
+                self.dirty
+                    .insert((Kind::DaemonSet, key("apps", "daemonsets", ns, &s)));
+            }
+        } else if k.starts_with("/core/pods/") {
+            self.dirty.insert((Kind::Pod, k.to_string()));
+            if let Some((kind, n)) = &owner {
+                let target = match kind.as_str() {
+                    "ReplicaSet" => Some((Kind::ReplicaSet, key("apps", "replicasets", ns, n))),
+                    "StatefulSet" => Some((Kind::StatefulSet, key("apps", "statefulsets", ns, n))),
+                    "DaemonSet" => Some((Kind::DaemonSet, key("apps", "daemonsets", ns, n))),
+                    "Job" => Some((Kind::Job, key("batch", "jobs", ns, n))),
+                    _ => None,
+                };
+                if let Some(t) = target {
+                    self.dirty.insert(t);
+                }
+            }
+            let services: Vec<String> = self
+                .cache
+                .list(&format!("/core/services/{ns}/"))
+                .filter(|(_, s)| {
+                    s["spec"]["selector"]
+                        .as_object()
+                        .is_some_and(|sel| map_selector_matches(sel, &v["metadata"]["labels"]))
+                })
+                .map(|(sk, _)| sk.to_string())
+                .collect();
+            for s in services {
+                self.dirty.insert((Kind::Service, s));
+            }
+        } else if k.starts_with("/core/services/") {
+            self.dirty.insert((Kind::Service, k.to_string()));
+        } else if k.starts_with("/core/endpoints/") {
+            self.dirty
+                .insert((Kind::Service, key("", "services", ns, name(v))));
+        } else if k.starts_with("/discovery.k8s.io/endpointslices/") {
+            if let Some(svc) = label(v, "kubernetes.io/service-name") {
+                self.dirty
+                    .insert((Kind::Service, key("", "services", ns, svc)));
+            }
+        } else if k.starts_with("/core/nodes/") {
+            self.dirty.insert((Kind::Nodes, String::new()));
+            let daemonsets: Vec<String> = self
+                .cache
+                .list("/apps/daemonsets/")
+                .map(|(d, _)| d.to_string())
+                .collect();
+            for d in daemonsets {
+                self.dirty.insert((Kind::DaemonSet, d));
+            }
+            let unscheduled: Vec<String> = self
+                .cache
+                .list("/core/pods/")
+                .filter(|(_, p)| p["spec"]["nodeName"].is_null())
+                .map(|(p, _)| p.to_string())
+                .collect();
+            for p in unscheduled {
+                self.dirty.insert((Kind::Pod, p));
+            }
+        }
+    }
+
+    fn fire_timers(&mut self) {
+        let now = Instant::now();
+        while let Some(Reverse((at, _, _))) = self.timers.peek() {
+            if *at > now {
+                break;
+            }
+            let Reverse((_, kind, k)) = self.timers.pop().expect("peeked");
+            self.dirty.insert((kind, k));
+        }
+    }
+
+    /// Reconciles everything marked, including what those reconciles mark in turn.
+    async fn pass(&mut self) {
+        let mut done = 0;
+        while let Some((kind, k)) = self.dirty.pop_first() {
+            done += 1;
+            if done > PASS_LIMIT {
+                self.dirty.insert((kind, k));
+                tokio::task::yield_now().await;
+                return;
+            }
+            let clock = Clock::system(self.opts.speed);
+            let outcome = match kind {
+                Kind::Garbage => Outcome {
+                    actions: if self.cache.get(&k).is_some() {
+                        vec![Action::Delete { key: k.clone() }]
+                    } else {
+                        Vec::new()
+                    },
+                    requeue_after: None,
+                },
+                Kind::Nodes => nodes::reconcile(
+                    &self.cache,
+                    self.opts.nodes,
+                    &self.opts.kubelet_version,
+                    &clock,
+                ),
+                Kind::Deployment => deployment::reconcile(&self.cache, &k, &clock),
+                Kind::ReplicaSet => replicaset::reconcile(&self.cache, &k, &clock),
+                Kind::StatefulSet => statefulset::reconcile(&self.cache, &k, &clock),
+                Kind::DaemonSet => daemonset::reconcile(&self.cache, &k, &clock),
+                Kind::Job => job::reconcile(&self.cache, &k, &clock),
+                Kind::Pod => pod::reconcile(&self.cache, &k, &clock, &self.opts),
+                Kind::Service => endpoints::reconcile(&self.cache, &k),
+            };
+            self.execute(outcome, Some((kind, k))).await;
+        }
+    }
+
+    /// Performs the writes of one reconcile concurrently (they batch into one commit).
+    async fn execute(&mut self, outcome: Outcome, origin: Option<(Kind, String)>) {
+        if let (Some(after), Some((kind, k))) = (outcome.requeue_after, origin.clone()) {
+            let at = Instant::now() + Duration::from_secs_f64(after.min(86_400.0));
+            self.timers.push(Reverse((at, kind, k)));
+        }
+        if outcome.actions.is_empty() {
+            return;
+        }
+        let store = &self.store;
+        let writes = outcome.actions.into_iter().map(|action| async move {
+            let result = perform(store, &action).await;
+            (action, result)
+        });
+        let results = futures_util::future::join_all(writes).await;
+        let mut retry = false;
+        for (action, result) in results {
+            match (action, result) {
+                (Action::Delete { key }, Ok(stored)) => {
+                    if let Some(old) = self.cache.remove(&key, stored.revision) {
+                        self.collect_garbage(&old);
+                        self.mark(&key, &old);
+                    }
+                }
+                (_, Ok(stored)) => {
+                    let (k, rev, v) = (stored.key, stored.revision, stored.value);
+                    if self.cache.put(&k, rev, v.clone()) {
+                        self.mark(&k, &v);
+                    }
+                }
+                (_, Err(StoreError::NotFound)) => {}
+                (_, Err(_)) => retry = true,
+            }
+        }
+        if retry && let Some((kind, k)) = origin {
+            // Someone else wrote first; the watch brings their version, look again soon.
+            self.timers.push(Reverse((
+                Instant::now() + Duration::from_millis(50),
+                kind,
+                k,
+            )));
+        }
+    }
+}
+
+async fn perform(store: &Store, action: &Action) -> Result<Stored, StoreError> {
+    match action {
+        Action::Create { collection, value } => {
+            let mut value = value.clone();
+            let generated = value["metadata"]["name"].as_str().is_none();
+            for _ in 0..4 {
+                let mut v = value.clone();
+                let name = match v["metadata"]["name"].as_str() {
+                    Some(n) => n.to_string(),
+                    None => {
+                        let base = v["metadata"]["generateName"].as_str().unwrap_or("x-");
+                        format!("{}{}", truncate(base, 58), suffix())
+                    }
+                };
+                let meta = v["metadata"]
+                    .as_object_mut()
+                    .expect("controllers build metadata");
+                meta.insert("name".into(), json!(name));
+                meta.insert("uid".into(), json!(new_uid()));
+                meta.insert("creationTimestamp".into(), json!(now_timestamp()));
+                meta.remove("resourceVersion");
+                if collection.starts_with("/apps/") || collection.starts_with("/batch/") {
+                    meta.insert("generation".into(), json!(1));
+                }
+                match store.create(format!("{collection}{name}"), v).await {
+                    Err(StoreError::AlreadyExists) if generated => {
+                        value["metadata"]
+                            .as_object_mut()
+                            .expect("object")
+                            .remove("name");
+                    }
+                    other => return other,
+                }
+            }
+            Err(StoreError::AlreadyExists)
+        }
+        Action::Update { key, value } => {
+            let expected = value["metadata"]["resourceVersion"]
+                .as_str()
+                .and_then(|r| r.parse().ok());
+            store.update(key.clone(), expected, value.clone()).await
+        }
+        Action::Delete { key } => store.delete(key.clone(), None).await,
+    }
+}
+
+fn now_timestamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    rfc3339(secs)
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Five characters from the alphabet the API server uses for `generateName`.
+fn suffix() -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut b = [0u8; 5];
+    if getrandom::fill(&mut b).is_err() {
+        let n = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        b = [
+            n as u8,
+            (n >> 8) as u8,
+            (n >> 16) as u8,
+            (n >> 24) as u8,
+            (n >> 3) as u8,
+        ];
+    }
+    b.iter()
+        .map(|x| ALPHABET[usize::from(*x) % ALPHABET.len()] as char)
+        .collect()
+}

@@ -8,7 +8,8 @@
 //! - `corpus`: the `kubernetes/examples` corpus in `../shared/corpus`, when present;
 //! - `formats`: every `-o` format on the same input, against its own definition;
 //! - `serve`: `kplan serve` driven by the real kubectl;
-//! - `serve_durability`: kill -9 during writes, and the fsync-before-acknowledge order.
+//! - `serve_durability`: kill -9 during writes, and the fsync-before-acknowledge order;
+//! - `serve_controllers`: rollouts, undo, restarts and the other simulated controllers.
 //!
 //! Snapshots live in `snapshots/` beside this file; review changes with `cargo insta review`.
 
@@ -17,6 +18,7 @@ mod formats;
 mod hostile;
 mod serve;
 mod serve_apply;
+mod serve_controllers;
 mod serve_durability;
 mod serve_openapi;
 mod serve_protobuf;

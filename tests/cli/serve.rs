@@ -12,6 +12,7 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     pub kubeconfig: PathBuf,
     pub addr: String,
+    extra: Vec<String>,
 }
 
 impl Server {
@@ -23,13 +24,26 @@ impl Server {
             dir,
             kubeconfig,
             addr,
+            extra: extra.iter().map(|s| (*s).to_string()).collect(),
         }
     }
 
-    /// Stops the server and starts a new process on the same data directory.
+    /// Stops the server and starts a new process on the same data directory, same flags.
     pub fn restart(&mut self) {
         self.stop();
-        let (child, addr, kubeconfig) = spawn(&self.dir.path().join("data"), &[]);
+        self.spawn_again();
+    }
+
+    /// Kills the server without warning (SIGKILL) and starts it again on the same data.
+    pub fn crash_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.spawn_again();
+    }
+
+    fn spawn_again(&mut self) {
+        let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+        let (child, addr, kubeconfig) = spawn(&self.dir.path().join("data"), &extra);
         (self.child, self.addr, self.kubeconfig) = (child, addr, kubeconfig);
     }
 

@@ -33,7 +33,7 @@ impl Clock {
     }
 
     pub fn timestamp(&self) -> String {
-        rfc3339(self.now as u64)
+        rfc3339(secs(self.now))
     }
 
     /// Seconds since the epoch of an RFC 3339 timestamp.
@@ -51,4 +51,10 @@ impl Clock {
     pub fn real(&self, sim_seconds: f64) -> f64 {
         sim_seconds / self.speed
     }
+}
+
+/// Whole seconds of a non-negative instant (timestamps have no fractions).
+#[allow(clippy::cast_sign_loss)] // clamped to >= 0 first
+pub fn secs(t: f64) -> u64 {
+    t.max(0.0) as u64
 }

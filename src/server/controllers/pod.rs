@@ -3,6 +3,8 @@
 //! it into a crash loop, a never-ready pod, or (for Jobs) a run that succeeds or fails. Every
 //! stage is a function of the pod's age, so a restarted server resumes where it was.
 
+use std::fmt::Write as _;
+
 use serde_json::{Value, json};
 
 use super::action::Outcome;
@@ -165,31 +167,28 @@ fn containers(pod: &Value) -> impl Iterator<Item = &Value> {
 fn schedule(cache: &Cache, key_: &str, pod: &Value, clock: &Clock, out: &mut Outcome) {
     let mut picker = NodePicker::new(cache);
     let mut updated = pod.clone();
-    match picker.pick(&pod["spec"]) {
-        Some(node) => {
-            updated["spec"]["nodeName"] = json!(node);
-            set_pod_condition(
-                &mut updated["status"],
-                "PodScheduled",
-                "True",
-                None,
-                clock,
-                pod,
-            );
+    if let Some(node) = picker.pick(&pod["spec"]) {
+        updated["spec"]["nodeName"] = json!(node);
+        set_pod_condition(
+            &mut updated["status"],
+            "PodScheduled",
+            "True",
+            None,
+            clock,
+            pod,
+        );
+    } else {
+        let mut cond = json!({"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+            "message": "0 nodes are available: no ready simulated node matches the pod's nodeSelector.",
+            "lastProbeTime": null, "lastTransitionTime": clock.timestamp()});
+        if let Some(c) = condition(&pod["status"], "PodScheduled")
+            && c["status"] == "False"
+        {
+            cond["lastTransitionTime"] = c["lastTransitionTime"].clone();
         }
-        None => {
-            let mut cond = json!({"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                "message": "0 nodes are available: no ready simulated node matches the pod's nodeSelector.",
-                "lastProbeTime": null, "lastTransitionTime": clock.timestamp()});
-            if let Some(c) = condition(&pod["status"], "PodScheduled")
-                && c["status"] == "False"
-            {
-                cond["lastTransitionTime"] = c["lastTransitionTime"].clone();
-            }
-            replace_condition(&mut updated["status"], cond);
-            if updated["status"]["phase"].is_null() {
-                updated["status"]["phase"] = json!("Pending");
-            }
+        replace_condition(&mut updated["status"], cond);
+        if updated["status"]["phase"].is_null() {
+            updated["status"]["phase"] = json!("Pending");
         }
     }
     out.update_if_changed(key_, pod, updated);
@@ -206,7 +205,7 @@ fn status_for(
     let old = &pod["status"];
     let delay = opts.pod_ready_delay.as_secs_f64();
     let ts = |sim_offset: f64| {
-        super::super::http::meta::rfc3339((created + clock.real(sim_offset)) as u64)
+        super::super::http::meta::rfc3339(super::clock::secs(created + clock.real(sim_offset)))
     };
     let started_at = ts(delay / 2.0);
     let finished_at = ts(delay + opts.job_duration.as_secs_f64());
@@ -302,7 +301,7 @@ fn status_for(
                 Stage::Succeeded | Stage::Failed => {
                     let ok = stage == Stage::Succeeded;
                     cs["containerID"] = json!(id);
-                    cs["state"] = json!({"terminated": {"exitCode": if ok { 0 } else { 1 },
+                    cs["state"] = json!({"terminated": {"exitCode": i32::from(!ok),
                         "reason": if ok { "Completed" } else { "Error" },
                         "startedAt": started_at, "finishedAt": finished_at, "containerID": id}});
                 }
@@ -407,7 +406,7 @@ fn short_hash(s: &str, len: usize) -> String {
     let mut seed = fnv(s);
     while out.len() < len {
         seed = seed.wrapping_mul(0x0100_0193) ^ 0x9e37_79b9;
-        out.push_str(&format!("{seed:08x}"));
+        let _ = write!(out, "{seed:08x}");
     }
     out.truncate(len);
     out

@@ -35,8 +35,8 @@ pub fn sync(
         .iter()
         .find(|r| template_equal_ignoring_hash(&stored_template(r), template))
         .cloned();
-    let (rev_name, hash) = match found {
-        Some(r) => {
+    let (rev_name, hash) = if let Some(r) = found {
+        {
             let n = r["revision"].as_i64().unwrap_or(0);
             if n < max {
                 let mut next = r.clone();
@@ -52,7 +52,8 @@ pub fn sync(
                 .to_string();
             (name(&r).to_string(), hash)
         }
-        None => {
+    } else {
+        {
             let collisions = owner["status"]["collisionCount"]
                 .as_u64()
                 .and_then(|c| u32::try_from(c).ok());

@@ -121,13 +121,13 @@ async fn run(store: Store, opts: SimOptions, mut stopped: oneshot::Receiver<()>)
                 }
             };
             match event {
-                Some(Ok(e)) => rt.on_event(e.kind, e.object),
+                Some(Ok(e)) => rt.on_event(e.kind, &e.object),
                 Some(Err(_)) => break,
                 None => return,
             }
             // Take whatever else is already queued before reconciling.
             while let Some(Some(Ok(e))) = watch.next().now_or_never() {
-                rt.on_event(e.kind, e.object);
+                rt.on_event(e.kind, &e.object);
             }
         }
     }
@@ -212,7 +212,7 @@ impl Runtime {
         gone
     }
 
-    fn on_event(&mut self, kind: EventType, object: Stored) {
+    fn on_event(&mut self, kind: EventType, object: &Stored) {
         if !TRACKED.iter().any(|p| object.key.starts_with(p)) {
             return;
         }
@@ -439,12 +439,11 @@ async fn perform(store: &Store, action: &Action) -> Result<Stored, StoreError> {
             let generated = value["metadata"]["name"].as_str().is_none();
             for _ in 0..4 {
                 let mut v = value.clone();
-                let name = match v["metadata"]["name"].as_str() {
-                    Some(n) => n.to_string(),
-                    None => {
-                        let base = v["metadata"]["generateName"].as_str().unwrap_or("x-");
-                        format!("{}{}", truncate(base, 58), suffix())
-                    }
+                let name = if let Some(n) = v["metadata"]["name"].as_str() {
+                    n.to_string()
+                } else {
+                    let base = v["metadata"]["generateName"].as_str().unwrap_or("x-");
+                    format!("{}{}", truncate(base, 58), suffix())
                 };
                 let meta = v["metadata"]
                     .as_object_mut()

@@ -182,7 +182,7 @@ pub fn reconcile(cache: &Cache, key_: &str, clock: &Clock) -> Outcome {
     let mut current = at(&current_rev);
     let mut current_name = current_rev.clone();
     if rolling && updated == n && ready == n && n == replicas as usize {
-        current_name = update_rev.clone();
+        current_name.clone_from(&update_rev);
         current = updated;
     }
     if current_name == update_rev {

@@ -24,6 +24,15 @@ fn columns(r: &Resource) -> Vec<Column> {
             ("Age", "string", 0),
             ("IP", "string", 1),
             ("Node", "string", 1),
+            ("Nominated Node", "string", 1),
+            ("Readiness Gates", "string", 1),
+        ],
+        ("", "Endpoints") => vec![("Endpoints", "string", 0), ("Age", "string", 0)],
+        ("discovery.k8s.io", "EndpointSlice") => vec![
+            ("AddressType", "string", 0),
+            ("Ports", "string", 0),
+            ("Endpoints", "string", 0),
+            ("Age", "string", 0),
         ],
         ("apps", "Deployment") => vec![
             ("Ready", "string", 0),
@@ -116,6 +125,15 @@ fn s(v: &Value) -> String {
     }
 }
 
+/// kubectl's list cell: the first three, then `+ N more...`; `<none>` when empty.
+fn abbreviated(items: &[String]) -> String {
+    match items.len() {
+        0 => "<none>".into(),
+        1..=3 => items.join(","),
+        n => format!("{} + {} more...", items[..3].join(","), n - 3),
+    }
+}
+
 fn n(v: &Value) -> i64 {
     v.as_i64().unwrap_or(0)
 }
@@ -188,20 +206,32 @@ fn cells(r: &Resource, o: &Value, now: u64) -> Vec<Value> {
             } else {
                 s(&st["phase"])
             };
-            let waiting = statuses
-                .iter()
-                .find_map(|c| c["state"]["waiting"]["reason"].as_str().map(str::to_string));
-            vec![
-                json!(format!("{ready}/{total}")),
-                json!(waiting.unwrap_or(if phase.is_empty() {
+            // kubectl's printer: a container's waiting or terminated reason wins over the phase.
+            let container_reason = statuses.iter().rev().find_map(|c| {
+                let state = &c["state"];
+                state["waiting"]["reason"]
+                    .as_str()
+                    .or_else(|| state["terminated"]["reason"].as_str())
+                    .map(str::to_string)
+            });
+            let status = if phase == "Terminating" {
+                phase
+            } else {
+                container_reason.unwrap_or(if phase.is_empty() {
                     "Pending".into()
                 } else {
                     phase
-                })),
+                })
+            };
+            vec![
+                json!(format!("{ready}/{total}")),
+                json!(status),
                 json!(restarts.to_string()),
                 a(),
                 json!(st["podIP"].as_str().unwrap_or("<none>")),
                 json!(o["spec"]["nodeName"].as_str().unwrap_or("<none>")),
+                json!("<none>"),
+                json!("<none>"),
             ]
         }
         ("apps", "Deployment") => {
@@ -303,6 +333,47 @@ fn cells(r: &Resource, o: &Value, now: u64) -> Vec<Value> {
                 }),
                 a(),
                 json!(selector(o)),
+            ]
+        }
+        ("", "Endpoints") => {
+            let mut list = Vec::new();
+            for subset in o["subsets"].as_array().into_iter().flatten() {
+                for addr in subset["addresses"].as_array().into_iter().flatten() {
+                    let ip = s(&addr["ip"]);
+                    match subset["ports"].as_array().filter(|p| !p.is_empty()) {
+                        Some(ports) => {
+                            for p in ports {
+                                list.push(format!("{ip}:{}", n(&p["port"])));
+                            }
+                        }
+                        None => list.push(ip),
+                    }
+                }
+            }
+            vec![json!(abbreviated(&list)), a()]
+        }
+        ("discovery.k8s.io", "EndpointSlice") => {
+            let ports: Vec<String> = o["ports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| n(&p["port"]).to_string())
+                .collect();
+            let addresses: Vec<String> = o["endpoints"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|e| e["addresses"].as_array().into_iter().flatten().map(s))
+                .collect();
+            vec![
+                json!(s(&o["addressType"])),
+                json!(if ports.is_empty() {
+                    "<unset>".to_string()
+                } else {
+                    ports.join(",")
+                }),
+                json!(abbreviated(&addresses)),
+                a(),
             ]
         }
         ("", "ConfigMap") => {

@@ -174,17 +174,15 @@ impl Runtime {
         }
         self.dirty.insert((Kind::Nodes, String::new()));
         let orphans = self.orphans();
-        self.execute(
-            Outcome {
-                actions: orphans
-                    .into_iter()
-                    .map(|key| Action::Delete { key })
-                    .collect(),
-                requeue_after: None,
-            },
-            None,
-        )
-        .await;
+        let deletes = Outcome {
+            actions: orphans
+                .into_iter()
+                .map(|key| Action::Delete { key })
+                .collect(),
+            requeue_after: None,
+        };
+        self.execute(vec![((Kind::Garbage, String::new()), deletes)])
+            .await;
         Ok(revision)
     }
 
@@ -349,61 +347,88 @@ impl Runtime {
         }
     }
 
-    /// Reconciles everything marked, including what those reconciles mark in turn.
+    /// Reconciles everything marked, including what those reconciles mark in turn. Objects of
+    /// one kind are reconciled together and their writes sent at once, so a thousand pods
+    /// starting cost a few group commits, not a thousand.
     async fn pass(&mut self) {
         let mut done = 0;
-        while let Some((kind, k)) = self.dirty.pop_first() {
-            done += 1;
+        while let Some(&(kind, _)) = self.dirty.first() {
             if done > PASS_LIMIT {
-                self.dirty.insert((kind, k));
                 tokio::task::yield_now().await;
                 return;
             }
+            let mut batch = Vec::new();
+            while let Some(entry) = self.dirty.first().filter(|(k, _)| *k == kind) {
+                let entry = entry.clone();
+                self.dirty.remove(&entry);
+                batch.push(entry.1);
+            }
+            done += batch.len();
             let clock = Clock::system(self.opts.speed);
-            let outcome = match kind {
-                Kind::Garbage => Outcome {
-                    actions: if self.cache.get(&k).is_some() {
-                        vec![Action::Delete { key: k.clone() }]
-                    } else {
-                        Vec::new()
-                    },
-                    requeue_after: None,
-                },
-                Kind::Nodes => nodes::reconcile(
-                    &self.cache,
-                    self.opts.nodes,
-                    &self.opts.kubelet_version,
-                    &clock,
-                ),
-                Kind::Deployment => deployment::reconcile(&self.cache, &k, &clock),
-                Kind::ReplicaSet => replicaset::reconcile(&self.cache, &k, &clock),
-                Kind::StatefulSet => statefulset::reconcile(&self.cache, &k, &clock),
-                Kind::DaemonSet => daemonset::reconcile(&self.cache, &k, &clock),
-                Kind::Job => job::reconcile(&self.cache, &k, &clock),
-                Kind::Pod => pod::reconcile(&self.cache, &k, &clock, &self.opts),
-                Kind::Service => endpoints::reconcile(&self.cache, &k),
-            };
-            self.execute(outcome, Some((kind, k))).await;
+            let outcomes: Vec<((Kind, String), Outcome)> = batch
+                .into_iter()
+                .map(|k| {
+                    let outcome = self.reconcile(kind, &k, &clock);
+                    ((kind, k), outcome)
+                })
+                .collect();
+            self.execute(outcomes).await;
         }
     }
 
-    /// Performs the writes of one reconcile concurrently (they batch into one commit).
-    async fn execute(&mut self, outcome: Outcome, origin: Option<(Kind, String)>) {
-        if let (Some(after), Some((kind, k))) = (outcome.requeue_after, origin.clone()) {
-            let at = Instant::now() + Duration::from_secs_f64(after.min(86_400.0));
-            self.timers.push(Reverse((at, kind, k)));
+    fn reconcile(&self, kind: Kind, k: &str, clock: &Clock) -> Outcome {
+        match kind {
+            Kind::Garbage => Outcome {
+                actions: if self.cache.get(k).is_some() {
+                    vec![Action::Delete { key: k.to_string() }]
+                } else {
+                    Vec::new()
+                },
+                requeue_after: None,
+            },
+            Kind::Nodes => nodes::reconcile(
+                &self.cache,
+                self.opts.nodes,
+                &self.opts.kubelet_version,
+                clock,
+            ),
+            Kind::Deployment => deployment::reconcile(&self.cache, k, clock),
+            Kind::ReplicaSet => replicaset::reconcile(&self.cache, k, clock),
+            Kind::StatefulSet => statefulset::reconcile(&self.cache, k, clock),
+            Kind::DaemonSet => daemonset::reconcile(&self.cache, k, clock),
+            Kind::Job => job::reconcile(&self.cache, k, clock),
+            Kind::Pod => pod::reconcile(&self.cache, k, clock, &self.opts),
+            Kind::Service => endpoints::reconcile(&self.cache, k),
         }
-        if outcome.actions.is_empty() {
+    }
+
+    /// Performs the writes of many reconciles concurrently (they share group commits), then
+    /// takes the results into the cache. A reconcile whose write lost a race looks again soon.
+    async fn execute(&mut self, outcomes: Vec<((Kind, String), Outcome)>) {
+        let mut writes = Vec::new();
+        let mut origins = Vec::new();
+        for (origin, outcome) in outcomes {
+            if let Some(after) = outcome.requeue_after {
+                let at = Instant::now() + Duration::from_secs_f64(after.min(86_400.0));
+                self.timers.push(Reverse((at, origin.0, origin.1.clone())));
+            }
+            for action in outcome.actions {
+                writes.push((origins.len(), action));
+            }
+            origins.push(origin);
+        }
+        if writes.is_empty() {
             return;
         }
         let store = &self.store;
-        let writes = outcome.actions.into_iter().map(|action| async move {
-            let result = perform(store, &action).await;
-            (action, result)
-        });
-        let results = futures_util::future::join_all(writes).await;
-        let mut retry = false;
-        for (action, result) in results {
+        let results =
+            futures_util::future::join_all(writes.into_iter().map(|(origin, action)| async move {
+                let result = perform(store, &action).await;
+                (origin, action, result)
+            }))
+            .await;
+        let mut retry = BTreeSet::new();
+        for (origin, action, result) in results {
             match (action, result) {
                 (Action::Delete { key }, Ok(stored)) => {
                     if let Some(old) = self.cache.remove(&key, stored.revision) {
@@ -418,11 +443,14 @@ impl Runtime {
                     }
                 }
                 (_, Err(StoreError::NotFound)) => {}
-                (_, Err(_)) => retry = true,
+                (_, Err(_)) => {
+                    retry.insert(origin);
+                }
             }
         }
-        if retry && let Some((kind, k)) = origin {
-            // Someone else wrote first; the watch brings their version, look again soon.
+        for i in retry {
+            // Someone else wrote first; the watch brings their version.
+            let (kind, k) = origins[i].clone();
             self.timers.push(Reverse((
                 Instant::now() + Duration::from_millis(50),
                 kind,

@@ -41,7 +41,7 @@ impl Cluster {
     }
 
     fn clock(&self) -> Clock {
-        Clock::at(self.now, 1.0)
+        Clock::at(self.now, self.opts.speed)
     }
 
     fn put(&mut self, key: &str, mut v: Value) {
@@ -503,6 +503,32 @@ fn a_broken_release_stays_unready_and_times_out_its_progress_deadline() {
     assert_eq!(
         p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"],
         "CrashLoopBackOff"
+    );
+}
+
+#[test]
+fn speed_compresses_simulated_time() {
+    let mut c = Cluster::new(3);
+    c.opts.speed = 10.0;
+    let mut d = deployment_object(1, &json!(1), &json!(0), "web:1");
+    d["spec"]["progressDeadlineSeconds"] = json!(60);
+    c.create(D, d);
+    c.settle();
+    c.opts.fail_images = vec!["*:broken".into()];
+    set_image(&mut c, "web:broken");
+    c.settle();
+    c.now += 7.0;
+    c.settle();
+    let reason = |c: &Cluster| {
+        c.get(D)["status"]["conditions"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        reason(&c),
+        "ProgressDeadlineExceeded",
+        "60 simulated seconds pass in 6 real ones"
     );
 }
 

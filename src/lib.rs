@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod lint;
 pub mod manifest;
+pub mod release;
 pub mod report;
 pub mod rollout;
 pub mod schema;

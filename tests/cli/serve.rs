@@ -391,3 +391,36 @@ fn the_newest_kubectl_applies_and_gets_too() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("flask-app") && out.contains("Active"), "{out}");
 }
+
+#[test]
+fn watches_send_bookmarks_and_the_end_of_initial_events() {
+    if !have_kubectl() {
+        return;
+    }
+    let s = Server::start(&["--no-controllers"]);
+    s.ok(&["create", "configmap", "a", "--from-literal=x=1"]);
+    let out = s.ok(&[
+        "get",
+        "--raw",
+        "/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&timeoutSeconds=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan",
+    ]);
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON event per line"))
+        .collect();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["ADDED", "BOOKMARK", "BOOKMARK"], "{out}");
+    assert_eq!(
+        events[1]["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"],
+        "true"
+    );
+    let rv = |e: &serde_json::Value| {
+        e["object"]["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+    };
+    assert!(rv(&events[1]) >= rv(&events[0]));
+    assert_eq!(events[2]["object"]["kind"], "ConfigMap");
+}

@@ -22,6 +22,10 @@ use super::target::Target;
 /// Default and largest watch duration.
 const MAX_WATCH: Duration = Duration::from_secs(30 * 60);
 
+/// How often a watch that allows bookmarks gets one (the API server sends them about once a
+/// minute; more often costs little and lets clients resume closer to the present).
+const BOOKMARK_EVERY: Duration = Duration::from_secs(10);
+
 pub async fn watch(
     state: std::sync::Arc<ApiState>,
     r: Resource,
@@ -41,8 +45,12 @@ pub async fn watch(
         .number("timeoutSeconds")
         .and_then(|s| u64::try_from(s).ok())
         .map_or(MAX_WATCH, |s| Duration::from_secs(s).min(MAX_WATCH));
+    let bookmarks = q.get("allowWatchBookmarks") == Some("true");
+    // Streaming list ("watch-list"): the initial state as ADDED events, then a bookmark
+    // annotated `k8s.io/initial-events-end`.
+    let send_initial = q.get("sendInitialEvents") == Some("true");
     let mut initial = Vec::new();
-    let start = if from == 0 {
+    let start = if from == 0 || send_initial {
         // "Any version": send what exists as ADDED, then changes after that list's revision.
         let mut no_limit = q.clone();
         no_limit.remove("limit");
@@ -61,6 +69,23 @@ pub async fn watch(
         .map_err(|e| store_error(e, &r, ""))?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
     let r2 = r.clone();
+    let bookmark = {
+        let (api_version, kind) = (r.api_version(), r.kind.clone());
+        move |revision: i64, initial_end: bool| -> Bytes {
+            let mut object = json!({
+                "kind": kind,
+                "apiVersion": api_version,
+                "metadata": {"resourceVersion": revision.to_string()},
+            });
+            if initial_end {
+                object["metadata"]["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+            }
+            let mut line = serde_json::to_vec(&json!({"type": "BOOKMARK", "object": object}))
+                .unwrap_or_default();
+            line.push(b'\n');
+            Bytes::from(line)
+        }
+    };
     let encode = move |kind: &str, obj: Value, rv: i64| -> Bytes {
         let object = if as_table {
             let now = std::time::SystemTime::now()
@@ -85,11 +110,27 @@ pub async fn watch(
                 return;
             }
         }
+        if send_initial && tx.send(Ok(bookmark(start, true))).await.is_err() {
+            return;
+        }
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
+        let mut ticks =
+            tokio::time::interval_at(tokio::time::Instant::now() + BOOKMARK_EVERY, BOOKMARK_EVERY);
         loop {
             tokio::select! {
-                () = &mut deadline => return,
+                () = &mut deadline => {
+                    // A last bookmark lets the client resume exactly where this watch ended.
+                    if bookmarks {
+                        let _ = tx.send(Ok(bookmark(stream.revision(), false))).await;
+                    }
+                    return;
+                }
+                _ = ticks.tick(), if bookmarks => {
+                    if tx.send(Ok(bookmark(stream.revision(), false))).await.is_err() {
+                        return;
+                    }
+                }
                 () = tx.closed() => return,
                 event = stream.next() => {
                     let line = match event {

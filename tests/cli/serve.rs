@@ -424,3 +424,56 @@ fn watches_send_bookmarks_and_the_end_of_initial_events() {
     assert!(rv(&events[1]) >= rv(&events[0]));
     assert_eq!(events[2]["object"]["kind"], "ConfigMap");
 }
+
+#[test]
+fn client_side_apply_removes_a_container_through_strategic_merge_patch() {
+    if !have_kubectl() {
+        return;
+    }
+    let s = Server::start(&["--no-controllers"]);
+    let file = s.dir.path().join("d.yaml");
+    let deployment = |containers: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: two, namespace: default}}\nspec:\n  selector: {{matchLabels: {{app: two}}}}\n  template:\n    metadata: {{labels: {{app: two}}}}\n    spec:\n      containers:\n{containers}"
+        )
+    };
+    let a = "      - {name: a, image: 'a:1', ports: [{containerPort: 80}]}\n";
+    let b = "      - {name: b, image: 'b:1'}\n";
+    std::fs::write(&file, deployment(&format!("{a}{b}"))).unwrap();
+    s.ok(&["apply", "-f", file.to_str().unwrap()]);
+    std::fs::write(&file, deployment(b)).unwrap();
+    s.ok(&["apply", "-f", file.to_str().unwrap()]);
+    let names = s.ok(&[
+        "get",
+        "deploy",
+        "two",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[*].name}",
+    ]);
+    assert_eq!(names, "b", "the 3-way patch deleted container a");
+    // Ports merge by containerPort; a strategic patch adds one and names the other.
+    s.ok(&[
+        "patch",
+        "deploy",
+        "two",
+        "--type=strategic",
+        "-p",
+        r#"{"spec":{"template":{"spec":{"containers":[{"name":"b","ports":[{"containerPort":8080,"name":"http"},{"containerPort":9090}]}]}}}}"#,
+    ]);
+    s.ok(&[
+        "patch",
+        "deploy",
+        "two",
+        "--type=strategic",
+        "-p",
+        r#"{"spec":{"template":{"spec":{"containers":[{"name":"b","ports":[{"containerPort":9090,"name":"metrics"}]}]}}}}"#,
+    ]);
+    let ports = s.ok(&[
+        "get",
+        "deploy",
+        "two",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].ports[*].name}",
+    ]);
+    assert_eq!(ports, "http metrics");
+}

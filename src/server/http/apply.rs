@@ -14,7 +14,7 @@ use super::status::ApiError;
 use super::target::Target;
 
 #[path = "ssa/mod.rs"]
-mod ssa;
+pub(super) mod ssa;
 
 use ssa::{Applier, ApplyError, Node, Scope};
 

@@ -16,6 +16,7 @@ mod protobuf;
 mod query;
 mod scale;
 mod selector;
+mod smp;
 mod state;
 mod status;
 mod table;

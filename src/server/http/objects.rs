@@ -5,11 +5,13 @@ use serde_json::{Map, Value, json};
 
 use super::super::catalog::Resource;
 use super::super::store::{StoreError, Stored};
+use super::apply::ssa::Node;
 use super::defaults::{apply_defaults, has_generation};
 use super::meta::{new_uid, now_rfc3339};
 use super::patch::{apply_json_patch, merge_patch};
 use super::query::Query;
 use super::selector::Selector;
+use super::smp::strategic_merge;
 use super::state::ApiState;
 use super::status::ApiError;
 use super::target::Target;
@@ -448,7 +450,27 @@ pub async fn patch(
         "application/merge-patch+json" | "application/strategic-merge-patch+json" => {
             let patch: Value = serde_json::from_slice(body)
                 .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
-            let strategic = ct.starts_with("application/strategic");
+            if !ct.starts_with("application/strategic") {
+                return write_with(
+                    state,
+                    r,
+                    t,
+                    q,
+                    name,
+                    None,
+                    move |cur| Ok(merge_patch(cur, &patch)),
+                    status_only,
+                )
+                .await;
+            }
+            if r.custom {
+                return Err(ApiError::new(
+                    415,
+                    "UnsupportedMediaType",
+                    "strategic merge patch is not supported for custom resources; use a merge patch or server-side apply",
+                ));
+            }
+            let schema = state.schema_of(r)?;
             write_with(
                 state,
                 r,
@@ -456,7 +478,12 @@ pub async fn patch(
                 q,
                 name,
                 None,
-                move |cur| Ok(merge_patch(cur, &patch, strategic)),
+                move |cur| {
+                    let node = schema
+                        .as_ref()
+                        .map_or_else(Node::untyped, |(def, defs)| Node::new(def, defs));
+                    strategic_merge(cur, &patch, node).map_err(ApiError::bad_request)
+                },
                 status_only,
             )
             .await

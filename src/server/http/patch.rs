@@ -1,56 +1,25 @@
-//! Merge patch (RFC 7386), an approximation of strategic merge patch, and JSON patch (RFC 6902).
+//! Merge patch (RFC 7386) and JSON patch (RFC 6902).
 
 use serde_json::{Map, Value};
 
-/// RFC 7386 merge patch. With `strategic`, lists of objects that carry a `name` (containers,
-/// env, volumes, ports with names) are merged by that key instead of replaced, and `$patch`
-/// / `$setElementOrder` / `$retainKeys` directives are dropped: the common cases of
-/// `kubectl apply` (client-side) and `kubectl patch` on workloads.
-pub fn merge_patch(target: &Value, patch: &Value, strategic: bool) -> Value {
+/// RFC 7386 merge patch (strategic merge patch is `smp`).
+pub fn merge_patch(target: &Value, patch: &Value) -> Value {
     match (target, patch) {
         (Value::Object(t), Value::Object(p)) => {
             let mut out: Map<String, Value> = t.clone();
             for (k, v) in p {
-                if strategic && k.starts_with('$') {
-                    continue;
-                }
                 if v.is_null() {
                     out.remove(k);
                 } else {
-                    let merged = match out.get(k) {
-                        Some(existing) => merge_patch(existing, v, strategic),
-                        None => merge_patch(&Value::Null, v, strategic),
-                    };
+                    let merged = merge_patch(out.get(k).unwrap_or(&Value::Null), v);
                     out.insert(k.clone(), merged);
                 }
             }
             Value::Object(out)
         }
-        (Value::Array(t), Value::Array(p)) if strategic && is_keyed(p) && is_keyed(t) => {
-            let mut out = t.clone();
-            for item in p {
-                let name = &item["name"];
-                match out.iter_mut().find(|e| &e["name"] == name) {
-                    Some(existing) => *existing = merge_patch(existing, item, true),
-                    None => out.push(merge_patch(&Value::Null, item, true)),
-                }
-            }
-            Value::Array(out)
-        }
-        (_, Value::Object(p)) => merge_patch(
-            &Value::Object(Map::new()),
-            &Value::Object(p.clone()),
-            strategic,
-        ),
+        (_, Value::Object(p)) => merge_patch(&Value::Object(Map::new()), &Value::Object(p.clone())),
         (_, other) => other.clone(),
     }
-}
-
-fn is_keyed(list: &[Value]) -> bool {
-    !list.is_empty()
-        && list
-            .iter()
-            .all(|v| v.get("name").is_some_and(Value::is_string))
 }
 
 /// RFC 6902 JSON patch (`kubectl rollout undo` sends one).
@@ -165,18 +134,8 @@ mod tests {
         let t = json!({"a": "b", "c": {"d": "e", "f": "g"}, "l": [1, 2]});
         let p = json!({"a": "z", "c": {"f": null}, "l": [3]});
         assert_eq!(
-            merge_patch(&t, &p, false),
+            merge_patch(&t, &p),
             json!({"a": "z", "c": {"d": "e"}, "l": [3]})
-        );
-    }
-
-    #[test]
-    fn strategic_merge_keys_containers_by_name() {
-        let t = json!({"containers": [{"name": "a", "image": "1"}, {"name": "b", "image": "1"}]});
-        let p = json!({"$setElementOrder/containers": [{"name": "a"}], "containers": [{"name": "b", "image": "2"}]});
-        assert_eq!(
-            merge_patch(&t, &p, true),
-            json!({"containers": [{"name": "a", "image": "1"}, {"name": "b", "image": "2"}]})
         );
     }
 

@@ -70,7 +70,7 @@ pub async fn handle(
                     if json_patch {
                         apply_json_patch(&scale, &patch).map_err(ApiError::bad_request)
                     } else {
-                        Ok(merge_patch(&scale, &patch, false))
+                        Ok(merge_patch(&scale, &patch))
                     }
                 }),
                 None,

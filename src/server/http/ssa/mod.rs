@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 
 use fieldset::{PathElement, Set};
 use managers::Entry;
-pub use schema::Node;
+pub use schema::{ListKind, Node};
 pub use typed::TypedError;
 
 /// The client-side apply annotation.

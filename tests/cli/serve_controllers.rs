@@ -381,6 +381,60 @@ fn deleting_a_deployment_deletes_its_replicasets_and_pods() {
 }
 
 #[test]
+fn owner_references_cascade_to_any_kind_unless_orphaned() {
+    if !have_kubectl() {
+        return;
+    }
+    let s = Server::start(&["--pod-ready-delay", "0"]);
+    apply(&s, &deployment("web:1.0", 1, "25%", "25%", 600));
+    assert_eq!(rollout_status(&s, "deploy/web", "30s").0, 0);
+    let uid = s.ok(&["get", "deploy", "web", "-o", "jsonpath={.metadata.uid}"]);
+    apply(
+        &s,
+        &format!(
+            "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: owned
+  namespace: default
+  ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: web, uid: {uid}}}]
+data: {{a: b}}
+"
+        ),
+    );
+    s.ok(&["delete", "deploy", "web"]);
+    eventually(10, "the owned ConfigMap is collected", || {
+        s.kubectl("kubectl", &["get", "cm", "owned"]).0 != 0
+    });
+    // --cascade=orphan keeps the dependents and drops their owner reference.
+    apply(&s, &deployment("web:1.0", 2, "25%", "25%", 600));
+    assert_eq!(rollout_status(&s, "deploy/web", "30s").0, 0);
+    s.ok(&["delete", "deploy", "web", "--cascade=orphan"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let sets = s.ok(&[
+        "get",
+        "rs",
+        "-l",
+        "app=web",
+        "-o",
+        "jsonpath={.items[*].metadata.ownerReferences}",
+    ]);
+    assert_eq!(sets, "", "orphaned ReplicaSets have no owner");
+    assert_eq!(
+        s.ok(&["get", "rs", "-l", "app=web", "--no-headers"])
+            .lines()
+            .count(),
+        1
+    );
+    assert_eq!(
+        s.ok(&["get", "pods", "-l", "app=web", "--no-headers"])
+            .lines()
+            .count(),
+        2
+    );
+}
+
+#[test]
 fn the_oldest_and_newest_kubectl_drive_a_rollout_and_an_undo() {
     if !have_kubectl() {
         return;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::object::{owner_uids, uid};
+use super::object::owner_uids;
 
 #[derive(Debug, Default)]
 pub struct Cache {
@@ -90,11 +90,6 @@ impl Cache {
 
     pub fn clear(&mut self) {
         *self = Cache::default();
-    }
-
-    /// Whether an object with this uid is cached (owners are looked up by uid for GC).
-    pub fn has_uid(&self, wanted: &str, prefix: &str) -> bool {
-        self.list(prefix).any(|(_, v)| uid(v) == wanted)
     }
 
     fn unindex(&mut self, key: &str, old: &Value) {

@@ -4,7 +4,7 @@
 //! timers wake objects whose state changes with time (pods starting, deadlines).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::{BTreeSet, BinaryHeap, HashSet};
 use std::time::Duration;
 
 use futures_util::FutureExt as _;
@@ -17,7 +17,9 @@ use super::super::store::{EventType, Store, StoreError, Stored};
 use super::action::{Action, Outcome};
 use super::cache::Cache;
 use super::clock::Clock;
-use super::object::{controller_of, key, label, map_selector_matches, name, namespace, uid};
+use super::object::{
+    controller_of, key, label, map_selector_matches, name, namespace, owner_uids, uid,
+};
 use super::options::SimOptions;
 use super::{daemonset, deployment, endpoints, job, nodes, pod, replicaset, statefulset};
 
@@ -133,6 +135,22 @@ async fn run(store: Store, opts: SimOptions, mut stopped: oneshot::Receiver<()>)
     }
 }
 
+fn tracked(key: &str) -> bool {
+    TRACKED.iter().any(|p| key.starts_with(p))
+}
+
+/// What the garbage collector needs of an object the controllers do not otherwise read.
+fn slim(v: &Value) -> Value {
+    let m = &v["metadata"];
+    let mut meta = serde_json::Map::new();
+    for field in ["name", "namespace", "uid", "ownerReferences"] {
+        if let Some(x) = m.get(field) {
+            meta.insert(field.into(), x.clone());
+        }
+    }
+    json!({"metadata": meta})
+}
+
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -147,18 +165,19 @@ impl Runtime {
         let store = self.store.clone();
         let (revision, items) = tokio::task::spawn_blocking(move || {
             let at = store.revision();
-            let mut items = Vec::new();
-            for prefix in TRACKED {
-                let list = store.list(prefix, None, 0, Some(at))?;
-                items.extend(list.items);
-            }
-            Ok::<_, StoreError>((at, items))
+            let list = store.list("/", None, 0, Some(at))?;
+            Ok::<_, StoreError>((at, list.items))
         })
         .await
         .map_err(|e| StoreError::Sqlite(e.to_string()))??;
         self.cache.clear();
         for s in items {
-            self.cache.put(&s.key, s.revision, s.value);
+            let value = if tracked(&s.key) {
+                s.value
+            } else {
+                slim(&s.value)
+            };
+            self.cache.put(&s.key, s.revision, value);
         }
         let keys: Vec<(String, Value)> = TRACKED
             .iter()
@@ -186,32 +205,35 @@ impl Runtime {
         Ok(revision)
     }
 
-    /// Objects whose controller (a kind these controllers own objects for) no longer exists.
+    /// Objects every one of whose owners is gone (deleted while the server was down): the
+    /// garbage collector deletes them, as Kubernetes' does.
     fn orphans(&self) -> Vec<String> {
-        let owner_prefix = |kind: &str| match kind {
-            "Deployment" => Some("/apps/deployments/"),
-            "ReplicaSet" => Some("/apps/replicasets/"),
-            "StatefulSet" => Some("/apps/statefulsets/"),
-            "DaemonSet" => Some("/apps/daemonsets/"),
-            "Job" => Some("/batch/jobs/"),
-            _ => None,
-        };
-        let mut gone = Vec::new();
-        for prefix in TRACKED {
-            for (k, v) in self.cache.list(prefix) {
-                if let Some((kind, _, owner)) = controller_of(v)
-                    && let Some(p) = owner_prefix(kind)
-                    && !self.cache.has_uid(owner, &format!("{p}{}/", namespace(v)))
-                {
-                    gone.push(k.to_string());
-                }
-            }
-        }
-        gone
+        let uids: HashSet<&str> = self.cache.list("/").map(|(_, v)| uid(v)).collect();
+        self.cache
+            .list("/")
+            .filter(|(_, v)| {
+                let mut owners = owner_uids(v).peekable();
+                owners.peek().is_some() && owners.all(|o| !uids.contains(o))
+            })
+            .map(|(k, _)| k.to_string())
+            .collect()
     }
 
     fn on_event(&mut self, kind: EventType, object: &Stored) {
-        if !TRACKED.iter().any(|p| object.key.starts_with(p)) {
+        if !tracked(&object.key) {
+            // Only identity and owners, for garbage collection.
+            match kind {
+                EventType::Added | EventType::Modified => {
+                    self.cache
+                        .put(&object.key, object.revision, slim(&object.value));
+                }
+                EventType::Deleted => {
+                    if let Some(old) = self.cache.remove(&object.key, object.revision) {
+                        self.collect_garbage(&old);
+                    }
+                }
+            }
+            self.cache.forget_tombstones_up_to(object.revision);
             return;
         }
         match kind {

@@ -338,7 +338,10 @@ async fn route(
         ("PATCH", Some(name)) => {
             ok(objects::patch(api, &r, &t, &q, name, content_type, &body).await?)
         }
-        ("DELETE", Some(name)) => ok(objects::delete(api, &r, &t, &q, name).await?),
+        ("DELETE", Some(name)) => {
+            let orphan = objects::propagation(&q, &body) == Some("Orphan".into());
+            ok(objects::delete(api, &r, &t, &q, name, orphan).await?)
+        }
         ("DELETE", None) => {
             let (_, items, _) = objects::list(api, &r, &t, &q).await?;
             let mut deleted = Vec::new();
@@ -349,7 +352,8 @@ async fn route(
                         .as_str()
                         .map(str::to_string)
                         .or(scoped.namespace);
-                    deleted.push(objects::delete(api, &r, &scoped, &q, n).await?);
+                    let orphan = objects::propagation(&q, &body) == Some("Orphan".into());
+                    deleted.push(objects::delete(api, &r, &scoped, &q, n, orphan).await?);
                 }
             }
             ok(objects::list_object(

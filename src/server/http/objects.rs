@@ -516,16 +516,38 @@ pub async fn patch(
     }
 }
 
+/// `propagationPolicy` from the query or the DeleteOptions body (`kubectl delete
+/// --cascade=orphan` sends `Orphan`); the legacy `orphanDependents: true` means the same.
+pub fn propagation(q: &Query, body: &[u8]) -> Option<String> {
+    if let Some(p) = q.get("propagationPolicy") {
+        return Some(p.to_string());
+    }
+    let options: Value = serde_json::from_slice(body).ok()?;
+    if options["orphanDependents"] == true {
+        return Some("Orphan".into());
+    }
+    options["propagationPolicy"].as_str().map(str::to_string)
+}
+
+/// Deletes; what the object owned is deleted by the controllers' garbage collector
+/// (background propagation), unless `orphan` — then dependents lose the owner reference and stay.
 pub async fn delete(
     state: &ApiState,
     r: &Resource,
     t: &Target,
     q: &Query,
     name: &str,
+    orphan: bool,
 ) -> Result<Value, ApiError> {
     let key = key(r, t.namespace.as_deref(), name);
     if q.dry_run() {
         return get(state, r, t, name).await;
+    }
+    if orphan
+        && let Some(current) = state.read(&key).map_err(|e| store_error(e, r, name))?
+        && let Some(uid) = current.value["metadata"]["uid"].as_str()
+    {
+        state.orphan_dependents(uid, t.namespace.as_deref()).await;
     }
     let stored = state
         .store

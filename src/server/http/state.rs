@@ -238,6 +238,48 @@ impl ApiState {
         }
     }
 
+    /// Removes owner references to `owner_uid` from the objects in `namespace` (all namespaces
+    /// for a cluster-scoped owner), before an `Orphan` deletion of the owner.
+    pub async fn orphan_dependents(&self, owner_uid: &str, namespace: Option<&str>) {
+        let mut seen = std::collections::HashSet::new();
+        for r in self.catalog.all() {
+            let p = prefix(&r, namespace.filter(|_| r.namespaced));
+            if !seen.insert(p.clone()) {
+                continue;
+            }
+            let store = self.store.clone();
+            let Ok(Ok(list)) =
+                tokio::task::spawn_blocking(move || store.list(&p, None, 0, None)).await
+            else {
+                continue;
+            };
+            for item in list.items {
+                let Some(refs) = item.value["metadata"]["ownerReferences"].as_array() else {
+                    continue;
+                };
+                if !refs.iter().any(|o| o["uid"] == owner_uid) {
+                    continue;
+                }
+                let mut value = item.value.clone();
+                let kept: Vec<Value> = refs
+                    .iter()
+                    .filter(|o| o["uid"] != owner_uid)
+                    .cloned()
+                    .collect();
+                let meta = value["metadata"].as_object_mut().expect("metadata");
+                if kept.is_empty() {
+                    meta.remove("ownerReferences");
+                } else {
+                    meta.insert("ownerReferences".into(), Value::Array(kept));
+                }
+                let _ = self
+                    .store
+                    .update(item.key, Some(item.revision), value)
+                    .await;
+            }
+        }
+    }
+
     /// Deleting a namespace deletes everything in it.
     pub async fn delete_namespace_contents(&self, ns: &str) {
         let mut seen = std::collections::HashSet::new();

@@ -79,9 +79,12 @@ async fn main() {
     let data = dir.path().join("data");
 
     let started = Instant::now();
+    // Extra server flags, e.g. KPLAN_SERVE_ARGS=--no-controllers to measure the API alone.
+    let extra = std::env::var("KPLAN_SERVE_ARGS").unwrap_or_default();
     let mut child = Command::new(&kplan)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(&data)
+        .args(extra.split_whitespace())
         .stdout(Stdio::piped())
         .spawn()
         .expect("kplan serve starts");

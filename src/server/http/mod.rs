@@ -137,12 +137,18 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         addr: options.listen,
         source,
     })?;
-    api.ensure_system_objects(addr.port())
-        .await
-        .map_err(|source| ServeError::Store {
-            dir: options.data_dir.display().to_string(),
-            source,
-        })?;
+    // In the background: a first start would otherwise wait for their commit before serving.
+    // Resource requests wait for it (`ApiState::bootstrapped`); discovery does not.
+    {
+        let api = Arc::clone(&api);
+        let port = addr.port();
+        tokio::spawn(async move {
+            if let Err(e) = api.ensure_system_objects(port).await {
+                eprintln!("kplan serve: cannot create the system namespaces: {e}");
+            }
+            api.mark_bootstrapped();
+        });
+    }
     let host = match addr.ip() {
         std::net::IpAddr::V6(ip) => format!("[{ip}]"),
         std::net::IpAddr::V4(ip) => ip.to_string(),
@@ -261,6 +267,8 @@ async fn route(
         _ => {}
     }
     let t = target::Target::parse(path).ok_or_else(ApiError::unknown_path)?;
+    // Objects exist only once the first start's system objects are written.
+    api.bootstrapped().await;
     let r = api
         .catalog
         .find(&t.group, &t.version, &t.resource)

@@ -18,6 +18,8 @@ pub struct ApiState {
     pub version: KubeVersion,
     /// Loaded on first validation, not at start: the server must answer within milliseconds.
     registry: RwLock<Option<SchemaRegistry>>,
+    /// Set once the system namespaces exist.
+    bootstrapped: tokio::sync::watch::Sender<bool>,
 }
 
 impl ApiState {
@@ -27,7 +29,21 @@ impl ApiState {
             catalog: Catalog::builtin(),
             version,
             registry: RwLock::new(None),
+            bootstrapped: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// Waits until the system objects exist (immediately after the first milliseconds).
+    pub async fn bootstrapped(&self) {
+        if *self.bootstrapped.borrow() {
+            return;
+        }
+        let mut rx = self.bootstrapped.subscribe();
+        let _ = rx.wait_for(|done| *done).await;
+    }
+
+    pub fn mark_bootstrapped(&self) {
+        self.bootstrapped.send_replace(true);
     }
 
     /// What every cluster has from its first start: the `default`, `kube-system`,

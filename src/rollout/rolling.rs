@@ -83,6 +83,8 @@ pub fn scale_up_new(replicas: u32, fp: Fenceposts, new_spec: u32, total_spec: u3
 /// The old ReplicaSets' next sizes, oldest first (`reconcileOldReplicaSets`): first drop their
 /// unavailable pods within the budget, then available ones as long as `replicas −
 /// max_unavailable` pods stay available overall.
+// Each `drop` is between 0 and the size it is taken from (the budget is positive when used).
+#[allow(clippy::cast_sign_loss)]
 pub fn scale_down_old(
     replicas: u32,
     fp: Fenceposts,

@@ -1,10 +1,12 @@
 //! kplan: validate, diff, plan and apply Kubernetes manifests.
 //!
-//! The core (`manifest`, `schema`, `validate`, `lint`, `report`) is synchronous and knows nothing
-//! about a cluster; `cli` is the edge that reads flags and files and sets the exit code.
+//! The core (`manifest`, `schema`, `validate`, `lint`, `report`, `rollout`) is synchronous and
+//! knows nothing about a cluster; `cli` is the edge that reads flags and files and sets the exit
+//! code. `client` talks to API servers, `server` is one; they never import each other.
 //! See `docs/architecture.md`.
 
 pub mod cli;
+pub mod client;
 pub mod lint;
 pub mod manifest;
 pub mod release;

@@ -9,10 +9,12 @@
 //! - `formats`: every `-o` format on the same input, against its own definition;
 //! - `serve`: `kplan serve` driven by the real kubectl;
 //! - `serve_durability`: kill -9 during writes, and the fsync-before-acknowledge order;
-//! - `serve_controllers`: rollouts, undo, restarts and the other simulated controllers.
+//! - `serve_controllers`: rollouts, undo, restarts and the other simulated controllers;
+//! - `client`: the library's `Client` (kube-rs) against the real `kplan serve`.
 //!
 //! Snapshots live in `snapshots/` beside this file; review changes with `cargo insta review`.
 
+mod client;
 mod corpus;
 mod formats;
 mod hostile;

@@ -477,3 +477,15 @@ fn client_side_apply_removes_a_container_through_strategic_merge_patch() {
     ]);
     assert_eq!(ports, "http metrics");
 }
+
+#[test]
+fn a_server_side_dry_run_delete_deletes_nothing() {
+    if !have_kubectl() {
+        return;
+    }
+    let s = Server::start(&["--no-controllers"]);
+    s.ok(&["create", "configmap", "keep", "--from-literal=a=b"]);
+    let out = s.ok(&["delete", "configmap", "keep", "--dry-run=server"]);
+    assert!(out.contains("(server dry run)"), "{out}");
+    s.ok(&["get", "configmap", "keep"]);
+}

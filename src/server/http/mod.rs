@@ -347,8 +347,8 @@ async fn route(
             ok(objects::patch(api, &r, &t, &q, name, content_type, &body).await?)
         }
         ("DELETE", Some(name)) => {
-            let orphan = objects::propagation(&q, &body) == Some("Orphan".into());
-            ok(objects::delete(api, &r, &t, &q, name, orphan).await?)
+            let options = objects::DeleteOptions::read(&q, &body);
+            ok(objects::delete(api, &r, &t, name, options).await?)
         }
         ("DELETE", None) => {
             let (_, items, _) = objects::list(api, &r, &t, &q).await?;
@@ -360,8 +360,8 @@ async fn route(
                         .as_str()
                         .map(str::to_string)
                         .or(scoped.namespace);
-                    let orphan = objects::propagation(&q, &body) == Some("Orphan".into());
-                    deleted.push(objects::delete(api, &r, &scoped, &q, n, orphan).await?);
+                    let options = objects::DeleteOptions::read(&q, &body);
+                    deleted.push(objects::delete(api, &r, &scoped, n, options).await?);
                 }
             }
             ok(objects::list_object(

@@ -516,34 +516,50 @@ pub async fn patch(
     }
 }
 
-/// `propagationPolicy` from the query or the DeleteOptions body (`kubectl delete
-/// --cascade=orphan` sends `Orphan`); the legacy `orphanDependents: true` means the same.
-pub fn propagation(q: &Query, body: &[u8]) -> Option<String> {
-    if let Some(p) = q.get("propagationPolicy") {
-        return Some(p.to_string());
+/// What a DELETE asks beyond the name, from the query or the DeleteOptions body (kubectl and
+/// client-go send a body): `propagationPolicy` (`Orphan` keeps dependents; the legacy
+/// `orphanDependents: true` means the same) and `dryRun: ["All"]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeleteOptions {
+    pub orphan: bool,
+    pub dry_run: bool,
+}
+
+impl DeleteOptions {
+    pub fn read(q: &Query, body: &[u8]) -> DeleteOptions {
+        let options: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let policy = q
+            .get("propagationPolicy")
+            .map(str::to_string)
+            .or_else(|| options["propagationPolicy"].as_str().map(str::to_string));
+        let body_dry_run = options["dryRun"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|v| v == "All"));
+        let orphan = match policy.as_deref() {
+            Some(p) => p == "Orphan",
+            None => options["orphanDependents"] == true,
+        };
+        DeleteOptions {
+            orphan,
+            dry_run: q.dry_run() || body_dry_run,
+        }
     }
-    let options: Value = serde_json::from_slice(body).ok()?;
-    if options["orphanDependents"] == true {
-        return Some("Orphan".into());
-    }
-    options["propagationPolicy"].as_str().map(str::to_string)
 }
 
 /// Deletes; what the object owned is deleted by the controllers' garbage collector
-/// (background propagation), unless `orphan` — then dependents lose the owner reference and stay.
+/// (background propagation), unless orphaned — then dependents lose the owner reference.
 pub async fn delete(
     state: &ApiState,
     r: &Resource,
     t: &Target,
-    q: &Query,
     name: &str,
-    orphan: bool,
+    options: DeleteOptions,
 ) -> Result<Value, ApiError> {
     let key = key(r, t.namespace.as_deref(), name);
-    if q.dry_run() {
+    if options.dry_run {
         return get(state, r, t, name).await;
     }
-    if orphan
+    if options.orphan
         && let Some(current) = state.read(&key).map_err(|e| store_error(e, r, name))?
         && let Some(uid) = current.value["metadata"]["uid"].as_str()
     {
@@ -574,6 +590,29 @@ pub fn list_object(r: &Resource, revision: i64, items: Vec<Value>, token: Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delete_options_come_from_the_query_or_the_body() {
+        let none = Query::parse(None);
+        assert_eq!(DeleteOptions::read(&none, b""), DeleteOptions::default());
+        let body = br#"{"kind":"DeleteOptions","dryRun":["All"],"propagationPolicy":"Orphan"}"#;
+        assert_eq!(
+            DeleteOptions::read(&none, body),
+            DeleteOptions {
+                orphan: true,
+                dry_run: true
+            }
+        );
+        let q = Query::parse(Some("dryRun=All&propagationPolicy=Background"));
+        assert_eq!(
+            DeleteOptions::read(&q, br#"{"orphanDependents":true}"#),
+            DeleteOptions {
+                orphan: false,
+                dry_run: true
+            },
+            "the query wins over the body"
+        );
+    }
 
     #[test]
     fn continue_tokens_round_trip() {

@@ -5,6 +5,7 @@
 //! code. `client` talks to API servers, `server` is one; they never import each other.
 //! See `docs/architecture.md`.
 
+pub mod apply;
 pub mod cli;
 pub mod client;
 pub mod lint;

@@ -15,4 +15,5 @@ pub mod report;
 pub mod rollout;
 pub mod schema;
 pub mod server;
+pub mod time;
 pub mod validate;

@@ -10,6 +10,7 @@ mod execute;
 mod history;
 mod progress;
 mod restore;
+mod run;
 mod wait;
 
 pub use error::ApplyError;
@@ -17,4 +18,5 @@ pub use execute::{Stage, Step, StepOutcome, StepResult, run_stage};
 pub use history::{History, manifests_by_key};
 pub use progress::{Progress, ProgressStyle};
 pub use restore::{RestorePlan, Touched, applyable, restore_plan};
+pub use run::{ReleaseRun, RunOptions, RunReport};
 pub use wait::{WaitResult, all_done, is_workload, wait_all};

@@ -2,7 +2,10 @@
 //! an exit status out. No validation or rendering logic lives here.
 
 mod args;
+mod changes;
+mod diff;
 mod exit_status;
+mod plan;
 mod remote_schema;
 mod serve;
 mod validate;
@@ -28,5 +31,7 @@ pub fn main() -> ExitStatus {
     match cli.command {
         Command::Validate(args) => validate::run(&args, &cli.global),
         Command::Serve(args) => serve::run(&args),
+        Command::Diff(args) => diff::run(&args, &cli.global),
+        Command::Plan(args) => plan::run(&args, &cli.global),
     }
 }

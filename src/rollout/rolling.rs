@@ -106,7 +106,7 @@ pub fn scale_down_old(
         }
         let unhealthy = i64::from(size.saturating_sub(rs.available));
         let drop = unhealthy.min(budget);
-        *size -= drop as u32;
+        *size -= u32::try_from(drop).unwrap_or(*size);
         budget -= drop;
     }
     let available: i64 = old
@@ -124,7 +124,7 @@ pub fn scale_down_old(
             break;
         }
         let drop = i64::from(*size).min(budget);
-        *size -= drop as u32;
+        *size -= u32::try_from(drop).unwrap_or(*size);
         budget -= drop;
     }
     sizes

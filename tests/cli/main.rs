@@ -7,14 +7,18 @@
 //! - `hostile`: malformed and malicious input, each bounded in time;
 //! - `corpus`: the `kubernetes/examples` corpus in `../shared/corpus`, when present;
 //! - `formats`: every `-o` format on the same input, against its own definition;
+//! - `diff`, `plan`: `kplan diff` / `kplan plan` on copies of the examples app, every
+//!   renderer snapshotted, saved plans checked against `docs/plan-file.schema.json`;
 //! - `serve`: `kplan serve` driven by the real kubectl;
 //! - `serve_durability`: kill -9 during writes, and the fsync-before-acknowledge order.
 //!
 //! Snapshots live in `snapshots/` beside this file; review changes with `cargo insta review`.
 
 mod corpus;
+mod diff;
 mod formats;
 mod hostile;
+mod plan;
 mod serve;
 mod serve_apply;
 mod serve_durability;

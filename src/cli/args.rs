@@ -41,6 +41,109 @@ pub enum Command {
     /// Run the bundled control plane: a Kubernetes API over HTTPS, stored in SQLite.
     #[command(after_help = SERVE_HELP)]
     Serve(ServeArgs),
+    /// Show what would change: the manifests against a current state, as unified YAML diffs.
+    #[command(after_help = CHANGES_HELP)]
+    Diff(DiffArgs),
+    /// Plan the changes: actions in apply order with reasons, diffs, rollouts and warnings.
+    #[command(after_help = CHANGES_HELP)]
+    Plan(PlanArgs),
+    /// List a release's revisions on the target (bundled plane or cluster).
+    History(super::release_args::HistoryArgs),
+}
+
+const CHANGES_HELP: &str = "\
+Examples:
+  kplan diff k8s/ --against base/k8s/            # PR CI: the base branch's checkout
+  kplan plan k8s/ --against snapshot.json -o markdown > plan.md
+  kplan plan k8s/ --against base/k8s/ --prune --out plan.json
+
+Exit status:
+  0  success (with --detailed-exitcode: no changes)
+  1  error: unreadable manifests or current state, an unavailable source
+  2  usage error
+  3  changes (with --detailed-exitcode)";
+
+#[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // command-line switches are booleans by nature
+pub struct DiffArgs {
+    /// Manifests: files or directories (searched recursively for .yaml, .yml, .json); `-` reads
+    /// stdin.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// More manifests, kubectl-style.
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filenames: Vec<PathBuf>,
+
+    /// The current state: a directory or file of manifests, or a snapshot file
+    /// (`kplan.dev/snapshot/v1`). `live` and `release[:N]` are not available yet.
+    #[arg(long, value_name = "DIR|FILE|SNAPSHOT")]
+    pub against: Option<String>,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = ChangesFormat::Text)]
+    pub output: ChangesFormat,
+
+    /// Exit 3 when there are changes (0 when there are none, 1 on errors).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+
+    /// Delete objects of the current state that are not in the manifests.
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Leave a field out of the comparison: a JSON pointer, optionally for one kind
+    /// (`/metadata/labels/team`, `Deployment:/spec/replicas`, `*` matches any key or item).
+    #[arg(long, value_name = "[KIND:]POINTER")]
+    pub ignore: Vec<String>,
+
+    /// Show Secret values (base64) instead of `***` markers.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Unchanged lines shown around each change.
+    #[arg(short = 'C', long, value_name = "N", default_value_t = 3)]
+    pub context: usize,
+
+    /// Namespace of namespaced objects that do not set one.
+    #[arg(short = 'n', long, value_name = "NS", default_value = "default")]
+    pub namespace: String,
+
+    /// Kubernetes version whose schemas describe built-in kinds (MAJOR.MINOR); default: the
+    /// newest bundled.
+    #[arg(
+        short = 'k',
+        long,
+        value_name = "X.Y",
+        env = "KPLAN_KUBERNETES_VERSION"
+    )]
+    pub kubernetes_version: Option<String>,
+
+    /// Skip documents that are not Kubernetes objects (no apiVersion/kind), on both sides.
+    #[arg(long)]
+    pub ignore_non_k8s: bool,
+
+    /// Largest manifest file read, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub max_file_size: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub diff: DiffArgs,
+
+    /// Save the plan (`kplan.dev/plan/v1` JSON) for `kplan apply`. Secret values are stored
+    /// as salted digests, never in clear.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChangesFormat {
+    Text,
+    Markdown,
+    Json,
 }
 
 const SERVE_HELP: &str = "\

@@ -2,10 +2,16 @@
 //! an exit status out. No validation or rendering logic lives here.
 
 mod args;
+mod changes;
+mod diff;
 mod duration;
 mod exit_status;
+mod history;
+mod plan;
+mod release_args;
 mod remote_schema;
 mod serve;
+mod target;
 mod validate;
 
 pub use args::{Cli, Command};
@@ -29,5 +35,8 @@ pub fn main() -> ExitStatus {
     match cli.command {
         Command::Validate(args) => validate::run(&args, &cli.global),
         Command::Serve(args) => serve::run(&args),
+        Command::Diff(args) => diff::run(&args, &cli.global),
+        Command::Plan(args) => plan::run(&args, &cli.global),
+        Command::History(args) => history::run(&args),
     }
 }

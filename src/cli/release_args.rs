@@ -15,7 +15,12 @@ pub struct TargetArgs {
     pub context: Option<String>,
     /// The bundled plane's data directory: a running `kplan serve` there is used, else the
     /// plane is started inside this command.
-    #[arg(long, value_name = "DIR", default_value = ".kplan", env = "KPLAN_DATA_DIR")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".kplan",
+        env = "KPLAN_DATA_DIR"
+    )]
     pub data_dir: PathBuf,
 }
 
@@ -26,7 +31,11 @@ pub struct ReleaseArgs {
     #[arg(long, value_name = "NAME")]
     pub release: Option<String>,
     /// Namespace of the release's records (history Secrets and ApplySet parent).
-    #[arg(long = "release-namespace", value_name = "NS", default_value = "default")]
+    #[arg(
+        long = "release-namespace",
+        value_name = "NS",
+        default_value = "default"
+    )]
     pub release_namespace: String,
 }
 
@@ -85,7 +94,9 @@ pub fn release_name(flag: Option<&str>, path: Option<&std::path::Path>) -> Strin
     let dir = path
         .map(|p| {
             if p.is_file() {
-                p.parent().map(std::path::Path::to_path_buf).unwrap_or_default()
+                p.parent()
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_default()
             } else {
                 p.to_path_buf()
             }

@@ -7,6 +7,8 @@
 //! - `hostile`: malformed and malicious input, each bounded in time;
 //! - `corpus`: the `kubernetes/examples` corpus in `../shared/corpus`, when present;
 //! - `formats`: every `-o` format on the same input, against its own definition;
+//! - `diff`, `plan`: `kplan diff` / `kplan plan` on copies of the examples app, every
+//!   renderer snapshotted, saved plans checked against `docs/plan-file.schema.json`;
 //! - `serve`: `kplan serve` driven by the real kubectl;
 //! - `serve_durability`: kill -9 during writes, and the fsync-before-acknowledge order;
 //! - `serve_controllers`: rollouts, undo, restarts and the other simulated controllers;
@@ -16,8 +18,10 @@
 
 mod client;
 mod corpus;
+mod diff;
 mod formats;
 mod hostile;
+mod plan;
 mod serve;
 mod serve_apply;
 mod serve_controllers;

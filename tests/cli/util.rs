@@ -37,6 +37,22 @@ static OUTPUT_SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
     jsonschema::validator_for(&schema).expect("docs/output.schema.json is a valid JSON Schema")
 });
 
+/// The contract of `kplan diff -o json` and `kplan plan -o json`.
+static PLAN_OUTPUT_SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/plan-output.schema.json"))
+            .expect("docs/plan-output.schema.json is JSON");
+    jsonschema::validator_for(&schema).expect("docs/plan-output.schema.json is a valid JSON Schema")
+});
+
+/// The saved plan file (`kplan plan --out`).
+pub static PLAN_FILE_SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/plan-file.schema.json"))
+            .expect("docs/plan-file.schema.json is JSON");
+    jsonschema::validator_for(&schema).expect("docs/plan-file.schema.json is a valid JSON Schema")
+});
+
 /// What one run of the binary did.
 #[derive(Debug)]
 pub struct Output {
@@ -87,7 +103,9 @@ where
     Report::from(run(with_json(args)))
 }
 
-/// Runs the binary in `dir`. All runs go through here, so the invariants above always hold.
+/// Runs the binary in `dir`. All runs go through here, so the invariants above always hold:
+/// `-o json` of `diff` and `plan` is checked against `docs/plan-output.schema.json`, of every
+/// other command against `docs/output.schema.json`.
 fn exec<I, S>(dir: &Path, args: I, stdin: Option<&[u8]>) -> Output
 where
     I: IntoIterator<Item = S>,
@@ -119,7 +137,16 @@ where
     if out.code == 2 {
         assert_eq!(out.stdout, "", "a usage error writes nothing to stdout");
     } else if asks_for_json(&args) {
-        check_json_contract(&out.stdout);
+        let command = args.first().map(|a| a.to_string_lossy().into_owned());
+        if matches!(command.as_deref(), Some("diff" | "plan")) {
+            check_against(
+                &PLAN_OUTPUT_SCHEMA,
+                "docs/plan-output.schema.json",
+                &out.stdout,
+            );
+        } else {
+            check_json_contract(&out.stdout);
+        }
     }
     out
 }
@@ -147,17 +174,23 @@ fn asks_for_json(args: &[std::ffi::OsString]) -> bool {
 /// The JSON contract: one pretty-printed object and a newline, valid against the schema.
 #[track_caller]
 pub fn check_json_contract(stdout: &str) {
+    check_against(&OUTPUT_SCHEMA, "docs/output.schema.json", stdout);
+}
+
+/// `text` is one pretty-printed JSON object and a newline, valid against `schema`.
+#[track_caller]
+pub fn check_against(schema: &jsonschema::Validator, name: &str, stdout: &str) {
     let value: serde_json::Value = serde_json::from_str(stdout)
         .unwrap_or_else(|e| panic!("-o json is not JSON ({e})\n--- stdout\n{stdout}"));
     assert!(stdout.ends_with("}\n"), "-o json ends with a newline");
     assert!(stdout.starts_with("{\n"), "-o json is pretty-printed");
-    let errors: Vec<String> = OUTPUT_SCHEMA
+    let errors: Vec<String> = schema
         .iter_errors(&value)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(
         errors.is_empty(),
-        "-o json breaks docs/output.schema.json:\n{}\n--- stdout\n{stdout}",
+        "output breaks {name}:\n{}\n--- stdout\n{stdout}",
         errors.join("\n")
     );
 }

@@ -8,6 +8,7 @@
 mod error;
 mod execute;
 mod history;
+mod live_source;
 mod progress;
 mod restore;
 mod run;
@@ -16,6 +17,7 @@ mod wait;
 pub use error::ApplyError;
 pub use execute::{Stage, Step, StepOutcome, StepResult, run_stage};
 pub use history::{History, manifests_by_key};
+pub use live_source::LiveSource;
 pub use progress::{Progress, ProgressStyle};
 pub use restore::{RestorePlan, Touched, applyable, restore_plan};
 pub use run::{ReleaseRun, RunOptions, RunReport};

@@ -75,10 +75,42 @@ pub struct DiffArgs {
     #[arg(short = 'f', long = "filename", value_name = "PATH")]
     pub filenames: Vec<PathBuf>,
 
-    /// The current state: a directory or file of manifests, or a snapshot file
-    /// (`kplan.dev/snapshot/v1`). `live` and `release[:N]` are not available yet.
-    #[arg(long, value_name = "DIR|FILE|SNAPSHOT")]
+    /// The current state: `live` (the default: the target's objects), `release[:N]` (what the
+    /// last or N-th `kplan apply` of the release recorded), a directory or file of manifests
+    /// (e.g. the base branch's), or a snapshot file (`kplan snapshot`).
+    #[arg(long, value_name = "live|release[:N]|DIR|FILE|SNAPSHOT")]
     pub against: Option<String>,
+
+    /// Kubeconfig of the target for `live`/`release` (else `KUBECONFIG`; without either, the
+    /// bundled plane of `--data-dir`).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context (`--context` here is the number of diff context lines).
+    #[arg(long, value_name = "NAME")]
+    pub kube_context: Option<String>,
+
+    /// The bundled plane's data directory.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".kplan",
+        env = "KPLAN_DATA_DIR"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Release whose members are prune candidates and whose history `release[:N]` reads
+    /// (default: the manifest directory's name).
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+
+    /// Namespace of the release's records.
+    #[arg(
+        long = "release-namespace",
+        value_name = "NS",
+        default_value = "default"
+    )]
+    pub release_namespace: String,
 
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = ChangesFormat::Text)]

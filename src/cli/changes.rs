@@ -4,11 +4,18 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use crate::apply::{History, LiveSource};
 use crate::diff::{DiffOptions, IgnoreRule};
 use crate::plan::render::{PlanFormat, RenderOptions, View, render};
 use crate::plan::{PlanFile, PlanOptions, build_plan, now_rfc3339};
+use crate::release::{ApplySet, last_deployed};
 use crate::schema::{BUNDLED_VERSIONS, KubeVersion, newest_version};
-use crate::state::{Against, LoadOptions, load_manifests, open_source};
+use crate::state::{
+    Against, LoadOptions, Snapshot, SnapshotSource, StateSource, load_manifests, open_source,
+};
+
+use super::release_args::{TargetArgs, release_name};
+use super::target::{Target, runtime};
 
 use super::ExitStatus;
 use super::args::{ChangesFormat, ColorChoice, DiffArgs, GlobalArgs};
@@ -18,6 +25,9 @@ pub struct Settings {
     view: View,
     paths: Vec<PathBuf>,
     against: Against,
+    target: TargetArgs,
+    release: String,
+    release_namespace: String,
     plan: PlanOptions,
     format: PlanFormat,
     render: RenderOptions,
@@ -34,10 +44,16 @@ impl Settings {
             );
         }
         paths.dedup();
-        let Some(against) = &args.against else {
-            return Err("say what to compare with: --against DIR|FILE|SNAPSHOT (a live cluster is not available yet)".into());
+        let against: Against = match &args.against {
+            Some(a) => a.parse().map_err(|e| format!("--against {e}"))?,
+            None => Against::Live,
         };
-        let against: Against = against.parse().map_err(|e| format!("--against {e}"))?;
+        let target = TargetArgs {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.kube_context.clone(),
+            data_dir: args.data_dir.clone(),
+        };
+        let release = release_name(args.release.as_deref(), paths.first().map(PathBuf::as_path));
         let kubernetes_version = match &args.kubernetes_version {
             Some(v) => {
                 let v = v.parse::<KubeVersion>()?;
@@ -68,6 +84,9 @@ impl Settings {
             view,
             paths,
             against,
+            target,
+            release,
+            release_namespace: args.release_namespace.clone(),
             plan: PlanOptions {
                 diff: DiffOptions {
                     ignore,
@@ -106,11 +125,107 @@ pub fn run_changes(settings: &Settings, out_file: Option<&Path>) -> ExitStatus {
         Ok(set) => set,
         Err(e) => return fail(&format!("cannot read the manifests:\n{e}")),
     };
-    let source = match open_source(&settings.against, settings.load) {
-        Ok(s) => s,
-        Err(e) => return fail(&format!("cannot read the current state:\n{e}")),
+    let status = match &settings.against {
+        Against::Path(_) => {
+            let source = match open_source(&settings.against, settings.load) {
+                Ok(s) => s,
+                Err(e) => return fail(&format!("cannot read the current state:\n{e}")),
+            };
+            let status = finish(settings, &desired, source.as_ref(), out_file);
+            std::mem::forget(source);
+            status
+        }
+        Against::Live | Against::Release(_) => {
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(e) => return fail(&e),
+            };
+            let target = match rt.block_on(Target::connect(&settings.target)) {
+                Ok(t) => t,
+                Err(e) => return fail(&format!("cannot reach the target: {e}")),
+            };
+            let status = match on_target(settings, &desired, &target, &rt) {
+                Ok(source) => finish(settings, &desired, source.as_ref(), out_file),
+                Err(e) => fail(&e),
+            };
+            rt.block_on(target.shutdown());
+            status
+        }
     };
-    let plan = match build_plan(&desired, source.as_ref(), &settings.plan) {
+    // The process ends next: freeing tens of thousands of JSON trees one by one would only
+    // add time.
+    std::mem::forget(desired);
+    status
+}
+
+/// The live or release source on a connected target.
+fn on_target<'a>(
+    settings: &Settings,
+    desired: &crate::state::ManifestSet,
+    target: &'a Target,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Box<dyn StateSource + 'a>, String> {
+    let history = History::new(
+        &target.client,
+        &settings.release,
+        &settings.release_namespace,
+    );
+    let records = rt.block_on(history.load()).map_err(|e| e.to_string())?;
+    if let Against::Release(n) = settings.against {
+        let record = match n {
+            Some(n) => records.iter().find(|r| r.revision == n),
+            None => last_deployed(&records),
+        }
+        .ok_or_else(|| {
+            format!(
+                "release {} has no {} on {} (see `kplan history --release {}`)",
+                settings.release,
+                n.map_or_else(
+                    || "deployed revision".to_string(),
+                    |n| format!("revision {n}")
+                ),
+                target.description,
+                settings.release
+            )
+        })?;
+        let snapshot = Snapshot::new(
+            Some(target.description.clone()),
+            Some(record.updated.clone()),
+            record.manifests.clone(),
+        );
+        Ok(Box::new(SnapshotSource::from_snapshot(
+            format!("release {} revision {}", settings.release, record.revision),
+            snapshot,
+        )))
+    } else {
+        let set = ApplySet {
+            release: settings.release.clone(),
+            namespace: settings.release_namespace.clone(),
+            group_kinds: std::collections::BTreeSet::new(),
+            namespaces: std::collections::BTreeSet::new(),
+        };
+        let previous = last_deployed(&records)
+            .map(|r| r.manifests.clone())
+            .unwrap_or_default();
+        let source =
+            LiveSource::new(&target.client, rt.handle().clone()).with_release(set.id(), &previous);
+        source.learn_versions(desired.docs.iter().map(|d| d.object.as_ref()));
+        Ok(Box::new(source))
+    }
+}
+
+fn finish(
+    settings: &Settings,
+    desired: &crate::state::ManifestSet,
+    source: &dyn StateSource,
+    out_file: Option<&Path>,
+) -> ExitStatus {
+    let command = settings.view.command();
+    let fail = |message: &dyn std::fmt::Display| {
+        eprintln!("kplan {command}: {message}");
+        ExitStatus::Failure
+    };
+    let plan = match build_plan(desired, source, &settings.plan) {
         Ok(p) => p,
         Err(e) => return fail(&e),
     };
@@ -137,8 +252,6 @@ pub fn run_changes(settings: &Settings, out_file: Option<&Path>) -> ExitStatus {
     // The process ends next: freeing tens of thousands of JSON trees one by one would only
     // add time (a tenth of a 10,000-object run).
     std::mem::forget(plan);
-    std::mem::forget(desired);
-    std::mem::forget(source);
     if settings.detailed_exitcode && changes {
         ExitStatus::Changes
     } else {

@@ -11,7 +11,7 @@ pub struct TargetArgs {
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
     /// Kubeconfig context to use.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, visible_alias = "kube-context", value_name = "NAME")]
     pub context: Option<String>,
     /// The bundled plane's data directory: a running `kplan serve` there is used, else the
     /// plane is started inside this command.

@@ -86,6 +86,22 @@ impl Client {
             .await
     }
 
+    /// The version the server prefers for an API group (`v1` for the core group); `None` when
+    /// it does not serve the group.
+    pub async fn preferred_version(&self, group: &str) -> Result<Option<String>, ClientError> {
+        if group.is_empty() {
+            return Ok(Some("v1".into()));
+        }
+        match self.get_json(&format!("/apis/{group}")).await {
+            Ok(g) => Ok(g["preferredVersion"]["version"]
+                .as_str()
+                .or_else(|| g["versions"][0]["version"].as_str())
+                .map(str::to_string)),
+            Err(ClientError::Api { code: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The kinds one group-version serves; a group-version the server does not serve (404)
     /// serves none.
     async fn discover(&self, group: &str, version: &str) -> Result<Kinds, ClientError> {

@@ -9,6 +9,9 @@ pub enum StateError {
     Snapshot { path: String, message: String },
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    /// Reading the live cluster failed (the client's message names server and object).
+    #[error("{0}")]
+    Live(String),
     /// A source kplan knows about but cannot use yet (live cluster, release history).
     #[error("{0}")]
     NotAvailable(String),

@@ -280,26 +280,22 @@ fn duplicates_in_the_manifests_are_an_error() {
 }
 
 #[test]
-fn live_and_release_are_not_available_yet() {
+fn live_is_the_bundled_plane_when_no_cluster_is_configured() {
     let dir = flask_app();
-    for against in ["live", "release", "release:2"] {
-        let out = dir.run(["diff", "new", "--against", against]);
-        out.expect_code(1);
-        assert_eq!(out.stdout, "", "no made-up result");
-        assert!(
-            out.stderr.contains("is not available yet"),
-            "{}",
-            out.stderr
-        );
-    }
+    // Nothing applied yet: everything is created; the plane was started for the command.
+    let out = dir.run(["diff", "new", "--data-dir", "plane"]);
+    out.expect_code(0);
+    assert!(out.stdout.contains("Plan: 12 to create"), "{}", out.stdout);
+    // No release was ever applied there: a clear error, never a made-up state.
+    let out = dir.run(["diff", "new", "--against", "release", "--data-dir", "plane"]);
+    out.expect_code(1);
+    assert_eq!(out.stdout, "");
+    assert!(out.stderr.contains("release new has no deployed revision"), "{}", out.stderr);
 }
 
 #[test]
 fn usage_errors_exit_2() {
     let dir = flask_app();
-    dir.run(["diff", "new"])
-        .expect_code(2)
-        .expect_stderr(&predicates::str::contains("--against"));
     dir.run(["diff", "--against", "base"]).expect_code(2);
     dir.run([
         "diff",

@@ -22,12 +22,16 @@ pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const HANG_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Environment variables kplan reads; removed so a developer's shell cannot change results.
-const KPLAN_ENV: [&str; 5] = [
+const KPLAN_ENV: [&str; 7] = [
     "KPLAN_KUBERNETES_VERSION",
     "KPLAN_SCHEMA_CACHE",
     "NO_COLOR",
     "CLICOLOR_FORCE",
     "XDG_CACHE_HOME",
+    // A developer's cluster must never be the target of a test: without these, commands
+    // that need one use the bundled plane of the test's own data directory.
+    "KUBECONFIG",
+    "KPLAN_DATA_DIR",
 ];
 
 static OUTPUT_SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {

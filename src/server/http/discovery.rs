@@ -34,6 +34,22 @@ pub fn api_groups(catalog: &Catalog) -> Value {
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
+/// `APIGroup` of one group (`/apis/<group>`); `None` if the catalog does not serve it.
+pub fn api_group(catalog: &Catalog, group: &str) -> Option<Value> {
+    let (name, versions) = catalog
+        .groups()
+        .into_iter()
+        .find(|(g, _)| g == group && !g.is_empty())?;
+    let gv = |v: &String| json!({"groupVersion": format!("{name}/{v}"), "version": v});
+    Some(json!({
+        "kind": "APIGroup",
+        "apiVersion": "v1",
+        "name": name,
+        "versions": versions.iter().map(gv).collect::<Vec<_>>(),
+        "preferredVersion": gv(&versions[0]),
+    }))
+}
+
 const VERBS: [&str; 8] = [
     "create",
     "delete",

@@ -248,6 +248,10 @@ async fn route(
             return discovery::resource_list(&api.catalog, "", v)
                 .map_or_else(|| Err(ApiError::unknown_path()), ok);
         }
+        ["apis", g] => {
+            return discovery::api_group(&api.catalog, g)
+                .map_or_else(|| Err(ApiError::unknown_path()), ok);
+        }
         ["apis", g, v] => {
             return discovery::resource_list(&api.catalog, g, v)
                 .map_or_else(|| Err(ApiError::unknown_path()), ok);

@@ -27,6 +27,8 @@ pub struct LiveSource<'a> {
     /// previous release spanned).
     member_kinds: Vec<(String, String)>,
     member_namespaces: Vec<String>,
+    /// Every object read, for the caller (apply keeps them to restore on failure).
+    fetched: Mutex<HashMap<ObjectKey, Value>>,
 }
 
 impl<'a> LiveSource<'a> {
@@ -38,6 +40,7 @@ impl<'a> LiveSource<'a> {
             applyset_id: None,
             member_kinds: Vec::new(),
             member_namespaces: Vec::new(),
+            fetched: Mutex::new(HashMap::new()),
         }
     }
 
@@ -77,6 +80,21 @@ impl<'a> LiveSource<'a> {
             }
         }
         self
+    }
+
+    /// The objects read so far, by key.
+    pub fn fetched(&self) -> HashMap<ObjectKey, Value> {
+        self.fetched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn remember(&self, key: &ObjectKey, object: &Value) {
+        self.fetched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key.clone(), object.clone());
     }
 
     async fn version_of(&self, group: &str, kind: &str) -> Result<Option<String>, ClientError> {
@@ -119,7 +137,8 @@ impl<'a> LiveSource<'a> {
         let mut objects = Vec::new();
         for ((key, _), (_, found)) in keys.into_iter().zip(fetched) {
             if let Some(obj) = found {
-                objects.push(CurrentObject::new(key, obj, None));
+                self.remember(&key, &obj);
+                objects.push(CurrentObject::new(key, without_membership(obj), None));
             }
         }
         let crds = self
@@ -175,7 +194,12 @@ impl<'a> LiveSource<'a> {
                             .to_string();
                         let namespace = obj["metadata"]["namespace"].as_str().map(str::to_string);
                         let key = ObjectKey::new(&group, &kind, namespace.as_deref(), name);
-                        prune_candidates.push(CurrentObject::new(key, obj, None));
+                        self.remember(&key, &obj);
+                        prune_candidates.push(CurrentObject::new(
+                            key,
+                            without_membership(obj),
+                            None,
+                        ));
                     }
                 }
             }
@@ -187,6 +211,21 @@ impl<'a> LiveSource<'a> {
             namespaces,
         })
     }
+}
+
+/// The object without the ApplySet membership label apply adds: it is kplan's bookkeeping,
+/// not a change the manifests ask for.
+fn without_membership(mut obj: Value) -> Value {
+    if let Some(labels) = obj["metadata"]["labels"].as_object_mut() {
+        labels.remove(PART_OF_LABEL);
+        if labels.is_empty() {
+            obj["metadata"]
+                .as_object_mut()
+                .expect("has labels")
+                .remove("labels");
+        }
+    }
+    obj
 }
 
 impl StateSource for LiveSource<'_> {

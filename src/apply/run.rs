@@ -282,7 +282,12 @@ async fn execute_and_wait(
 }
 
 fn describe(key: &ObjectKey, e: &ClientError) -> String {
-    format!("{key}: {e}")
+    let text = e.to_string();
+    if text.starts_with(&key.to_string()) {
+        text
+    } else {
+        format!("{key}: {text}")
+    }
 }
 
 fn now() -> String {

@@ -47,6 +47,11 @@ pub enum Command {
     /// Plan the changes: actions in apply order with reasons, diffs, rollouts and warnings.
     #[command(after_help = CHANGES_HELP)]
     Plan(PlanArgs),
+    /// Apply manifests (or a saved plan) to the bundled plane or a cluster: plan, server-side
+    /// apply in order, wait for rollouts, record the release; `--rollback` makes it atomic.
+    Apply(super::release_args::ApplyArgs),
+    /// Return a release to an earlier revision (default: the last deployed one).
+    Rollback(super::release_args::RollbackArgs),
     /// List a release's revisions on the target (bundled plane or cluster).
     History(super::release_args::HistoryArgs),
 }

@@ -1,6 +1,7 @@
 //! The edge: command-line flags (clap) in, settings resolved, the core run, output rendered,
 //! an exit status out. No validation or rendering logic lives here.
 
+mod apply;
 mod args;
 mod changes;
 mod diff;
@@ -10,6 +11,7 @@ mod history;
 mod plan;
 mod release_args;
 mod remote_schema;
+mod rollback;
 mod serve;
 mod target;
 mod validate;
@@ -37,6 +39,8 @@ pub fn main() -> ExitStatus {
         Command::Serve(args) => serve::run(&args),
         Command::Diff(args) => diff::run(&args, &cli.global),
         Command::Plan(args) => plan::run(&args, &cli.global),
+        Command::Apply(args) => apply::run(&args, &cli.global),
+        Command::Rollback(args) => rollback::run(&args),
         Command::History(args) => history::run(&args),
     }
 }

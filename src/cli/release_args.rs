@@ -136,3 +136,58 @@ mod tests {
         assert_eq!(release_name(None, Some(&app.join("d.yaml"))), "flask-app");
     }
 }
+
+#[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // command-line switches are booleans by nature
+pub struct ApplyArgs {
+    /// Manifest files or directories — or one saved plan (`kplan plan --out plan.json`),
+    /// applied exactly as planned.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Delete objects of this release that are no longer in the manifests.
+    #[arg(long)]
+    pub prune: bool,
+    /// Ask the server to check every write without making it (`dryRun=All`).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Take ownership of fields other field managers own.
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Wait for every applied workload to roll out (`--wait=false` to skip).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub wait: bool,
+    /// How long to wait for rollouts.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = super::duration::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Atomic release: if anything fails, restore the previous deployed revision of every
+    /// object touched, wait for it, mark the revision failed, exit 1.
+    #[arg(long)]
+    pub rollback: bool,
+    /// Keep at most this many revisions.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub history_max: usize,
+    /// Concurrent writes within one ordering stage.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub parallelism: usize,
+    /// Where namespaced objects without a namespace go (default: the context's namespace).
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Lines of context in the plan's diffs.
+    #[arg(
+        short = 'C',
+        long = "diff-context",
+        value_name = "N",
+        default_value_t = 3
+    )]
+    pub diff_context: usize,
+    /// Show Secret values in the plan's diffs.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Description recorded with the revision.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+}

@@ -22,7 +22,7 @@ pub use disruption_budget::BudgetCheck;
 pub use order::rank;
 pub use plan_file::{
     CurrentVersion, PLAN_API_VERSION, PLAN_KIND, PlanFile, PlanFileAction, PlanFileError,
-    PlanFileSource, now_rfc3339, rfc3339,
+    PlanFileSource, matches_desired, now_rfc3339, rfc3339,
 };
 pub use plan_summary::PlanSummary;
 pub use plan_value::Plan;

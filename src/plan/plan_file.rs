@@ -10,7 +10,6 @@
 //! See docs/output.md ("Saved plan").
 
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -88,6 +87,23 @@ pub enum PlanFileError {
     Io { path: String, message: String },
     #[error("{path}: not a kplan plan file: {message}")]
     Format { path: String, message: String },
+}
+
+/// Whether a saved desired object is the one the manifests say now: equal, except that a
+/// Secret value's digest marker matches the clear value it stands for.
+pub fn matches_desired(saved: &Value, fresh: &Value) -> bool {
+    match (saved, fresh) {
+        (Value::String(s), Value::String(f)) => crate::diff::matches_marker(s, f).unwrap_or(s == f),
+        (Value::Object(s), Value::Object(f)) => {
+            s.len() == f.len()
+                && s.iter()
+                    .all(|(k, v)| f.get(k).is_some_and(|w| matches_desired(v, w)))
+        }
+        (Value::Array(s), Value::Array(f)) => {
+            s.len() == f.len() && s.iter().zip(f).all(|(a, b)| matches_desired(a, b))
+        }
+        _ => saved == fresh,
+    }
 }
 
 impl PlanFile {
@@ -172,34 +188,7 @@ impl PlanFile {
     }
 }
 
-/// Now as RFC 3339 UTC, to the second.
-pub fn now_rfc3339() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    rfc3339(secs)
-}
-
-/// Seconds since the epoch → `2026-11-26T12:00:00Z` (civil from days, proleptic Gregorian).
-pub fn rfc3339(secs: u64) -> String {
-    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
+pub use crate::time::{now_rfc3339, rfc3339};
 
 #[cfg(test)]
 mod tests {

@@ -290,7 +290,11 @@ fn live_is_the_bundled_plane_when_no_cluster_is_configured() {
     let out = dir.run(["diff", "new", "--against", "release", "--data-dir", "plane"]);
     out.expect_code(1);
     assert_eq!(out.stdout, "");
-    assert!(out.stderr.contains("release new has no deployed revision"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("release new has no deployed revision"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

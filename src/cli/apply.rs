@@ -342,14 +342,45 @@ fn dry_run(
         ..ApplyOptions::default()
     };
     println!("\nServer dry run (nothing is changed):");
+    // What this apply would create first: objects needing them cannot be checked before.
+    let mut namespaces = Vec::new();
+    let mut kinds = Vec::new();
+    for step in stages.iter().flat_map(|s| s.steps.iter()) {
+        if let Step::Apply(v) = step {
+            match (v["kind"].as_str(), v["metadata"]["name"].as_str()) {
+                (Some("Namespace"), Some(n)) => namespaces.push(n.to_string()),
+                (Some("CustomResourceDefinition"), _) => {
+                    if let Some(k) = v["spec"]["names"]["kind"].as_str() {
+                        kinds.push(k.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
     let mut failed = false;
     for stage in stages {
         for r in rt.block_on(run_stage(client, stage, &options, parallelism)) {
-            match r.outcome {
-                Ok(_) => println!("  ok      {}", r.key),
-                Err(e) => {
+            let waits_for = r
+                .key
+                .namespace
+                .as_ref()
+                .filter(|ns| namespaces.contains(ns))
+                .map(|ns| format!("namespace {ns}"))
+                .or_else(|| {
+                    kinds
+                        .contains(&r.key.kind)
+                        .then(|| format!("the CRD of {}", r.key.kind))
+                });
+            match (r.outcome, waits_for) {
+                (Ok(_), _) => println!("  ok       {}", r.key),
+                (Err(_), Some(first)) => println!(
+                    "  skipped  {} (needs {first}, which this apply creates first)",
+                    r.key
+                ),
+                (Err(e), None) => {
                     failed = true;
-                    println!("  FAILED  {e}");
+                    println!("  FAILED   {e}");
                 }
             }
         }

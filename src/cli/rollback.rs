@@ -179,9 +179,8 @@ async fn rollback(args: &RollbackArgs, target: &Target) -> ExitStatus {
         }
         return ExitStatus::Failure;
     }
-    // The revision rolled back from is marked as such (it may have been the deployed one).
-    let mut from = current;
-    if from.status != ReleaseStatus::Failed {
+    // The deployed revision rolled back from is marked as such (a failed one stays failed).
+    if let Some(mut from) = crate::release::last_deployed(&records).cloned() {
         from.status = ReleaseStatus::RolledBack;
         if let Err(e) = run.history.record(&from).await {
             return fail(&e);

@@ -16,6 +16,7 @@
 //!
 //! Snapshots live in `snapshots/` beside this file; review changes with `cargo insta review`.
 
+mod apply;
 mod client;
 mod corpus;
 mod diff;

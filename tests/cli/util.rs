@@ -49,6 +49,14 @@ static PLAN_OUTPUT_SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
     jsonschema::validator_for(&schema).expect("docs/plan-output.schema.json is a valid JSON Schema")
 });
 
+/// `kplan history -o json`.
+static HISTORY_SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/history.schema.json"))
+            .expect("docs/history.schema.json is JSON");
+    jsonschema::validator_for(&schema).expect("docs/history.schema.json is a valid JSON Schema")
+});
+
 /// The saved plan file (`kplan plan --out`).
 pub static PLAN_FILE_SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
     let schema: serde_json::Value =
@@ -148,6 +156,8 @@ where
                 "docs/plan-output.schema.json",
                 &out.stdout,
             );
+        } else if command.as_deref() == Some("history") {
+            check_against(&HISTORY_SCHEMA, "docs/history.schema.json", &out.stdout);
         } else {
             check_json_contract(&out.stdout);
         }

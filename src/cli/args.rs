@@ -174,6 +174,12 @@ pub struct PlanArgs {
     /// as salted digests, never in clear.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    /// Plan a return to an earlier revision of the release instead of the manifests: the last
+    /// deployed one before the current, or revision N (`--rollback=N`). Against the live
+    /// target; objects created since are deleted.
+    #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, default_missing_value = "0")]
+    pub rollback: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

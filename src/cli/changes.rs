@@ -11,7 +11,8 @@ use crate::plan::{PlanFile, PlanOptions, build_plan, now_rfc3339};
 use crate::release::{ApplySet, last_deployed};
 use crate::schema::{BUNDLED_VERSIONS, KubeVersion, newest_version};
 use crate::state::{
-    Against, LoadOptions, Snapshot, SnapshotSource, StateSource, load_manifests, open_source,
+    Against, LoadOptions, ManifestSet, Snapshot, SnapshotSource, StateSource, load_manifests,
+    open_source,
 };
 
 use super::release_args::{TargetArgs, release_name};
@@ -28,6 +29,8 @@ pub struct Settings {
     target: TargetArgs,
     release: String,
     release_namespace: String,
+    /// `plan --rollback[=N]`: the desired state is that revision's manifests (0: the default).
+    rollback: Option<u32>,
     plan: PlanOptions,
     format: PlanFormat,
     render: RenderOptions,
@@ -36,9 +39,36 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// `kplan plan`, possibly of a rollback (`Some(0)`: the default revision).
+    pub fn resolve_rollback(
+        args: &DiffArgs,
+        global: &GlobalArgs,
+        rollback: Option<u32>,
+    ) -> Result<Self, String> {
+        let Some(n) = rollback else {
+            return Self::resolve(args, global, View::Plan);
+        };
+        if args.against.as_deref().is_some_and(|a| a != "live") {
+            return Err("--rollback plans against the live target; leave out --against".into());
+        }
+        let mut settings = Self::resolve_inner(args, global, View::Plan, true)?;
+        settings.rollback = Some(n);
+        settings.plan.prune = true;
+        Ok(settings)
+    }
+
     pub fn resolve(args: &DiffArgs, global: &GlobalArgs, view: View) -> Result<Self, String> {
+        Self::resolve_inner(args, global, view, false)
+    }
+
+    fn resolve_inner(
+        args: &DiffArgs,
+        global: &GlobalArgs,
+        view: View,
+        rollback: bool,
+    ) -> Result<Self, String> {
         let mut paths: Vec<PathBuf> = args.paths.iter().chain(&args.filenames).cloned().collect();
-        if paths.is_empty() {
+        if paths.is_empty() && !rollback {
             return Err(
                 "no input: give the manifests' files or directories (or `-` for stdin)".into(),
             );
@@ -87,6 +117,7 @@ impl Settings {
             target,
             release,
             release_namespace: args.release_namespace.clone(),
+            rollback: None,
             plan: PlanOptions {
                 diff: DiffOptions {
                     ignore,
@@ -121,6 +152,9 @@ pub fn run_changes(settings: &Settings, out_file: Option<&Path>) -> ExitStatus {
         eprintln!("kplan {command}: {message}");
         ExitStatus::Failure
     };
+    if let Some(n) = settings.rollback {
+        return run_rollback_plan(settings, n, out_file);
+    }
     let desired = match load_manifests(&settings.paths, settings.load) {
         Ok(set) => set,
         Err(e) => return fail(&format!("cannot read the manifests:\n{e}")),
@@ -156,6 +190,47 @@ pub fn run_changes(settings: &Settings, out_file: Option<&Path>) -> ExitStatus {
     // add time.
     std::mem::forget(desired);
     status
+}
+
+/// `plan --rollback[=N]`: the revision's recorded manifests against the live target.
+fn run_rollback_plan(settings: &Settings, n: u32, out_file: Option<&Path>) -> ExitStatus {
+    let fail = |message: &dyn std::fmt::Display| {
+        eprintln!("kplan plan: {message}");
+        ExitStatus::Failure
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&e),
+    };
+    let target = match rt.block_on(Target::connect(&settings.target)) {
+        Ok(t) => t,
+        Err(e) => return fail(&format!("cannot reach the target: {e}")),
+    };
+    let status = (|| {
+        let history = History::new(
+            &target.client,
+            &settings.release,
+            &settings.release_namespace,
+        );
+        let records = rt.block_on(history.load()).map_err(|e| e.to_string())?;
+        let record = super::rollback::choose(&records, (n > 0).then_some(n))
+            .map_err(|e| format!("release {}: {e}", settings.release))?;
+        eprintln!(
+            "kplan plan: rolling release {} back to revision {} ({}, {})",
+            settings.release,
+            record.revision,
+            record.status.as_str(),
+            record.updated
+        );
+        let desired = ManifestSet::from_values(
+            &format!("release {} revision {}", settings.release, record.revision),
+            &record.manifests,
+        );
+        let source = on_target(settings, &desired, &target, &rt)?;
+        Ok::<_, String>(finish(settings, &desired, source.as_ref(), out_file))
+    })();
+    rt.block_on(target.shutdown());
+    status.unwrap_or_else(|e| fail(&e))
 }
 
 /// The live or release source on a connected target.

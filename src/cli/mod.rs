@@ -11,7 +11,7 @@ mod history;
 mod plan;
 mod release_args;
 mod remote_schema;
-mod rollback;
+pub(crate) mod rollback;
 mod serve;
 mod target;
 mod validate;

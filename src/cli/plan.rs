@@ -1,11 +1,10 @@
 use super::ExitStatus;
 use super::args::{GlobalArgs, PlanArgs};
 use super::changes::{Settings, run_changes};
-use crate::plan::render::View;
 
 /// `kplan plan`: actions in apply order, diffs, rollouts, warnings; `--out` saves it.
 pub fn run(args: &PlanArgs, global: &GlobalArgs) -> ExitStatus {
-    match Settings::resolve(&args.diff, global, View::Plan) {
+    match Settings::resolve_rollback(&args.diff, global, args.rollback) {
         Ok(settings) => run_changes(&settings, args.out.as_deref()),
         Err(message) => {
             eprintln!("kplan plan: {message}");

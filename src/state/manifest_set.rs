@@ -39,6 +39,30 @@ pub struct ManifestSet {
     pub files: usize,
 }
 
+impl ManifestSet {
+    /// Objects that come from somewhere other than files (a release record): each named by
+    /// `origin` and its position.
+    pub fn from_values(origin: &str, objects: &[Value]) -> ManifestSet {
+        let text = |v: &Value| v.as_str().map(str::to_string);
+        let docs = objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| ManifestDoc {
+                api_version: text(&o["apiVersion"]).unwrap_or_default(),
+                kind: text(&o["kind"]).unwrap_or_default(),
+                namespace: text(&o["metadata"]["namespace"]),
+                name: text(&o["metadata"]["name"]),
+                object: Arc::new(o.clone()),
+                origin: Origin {
+                    file: origin.to_string(),
+                    line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                },
+            })
+            .collect();
+        ManifestSet { docs, files: 0 }
+    }
+}
+
 /// How manifests are read.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadOptions {

@@ -211,7 +211,27 @@ fn release_lifecycle(via: Via) {
         ]
     );
 
-    // Explicitly back to revision 1.
+    // What going back to revision 1 would do, then doing it.
+    let out = env.kplan(&["plan", "app", "--rollback=1"]);
+    out.expect_code(0);
+    assert!(out.stderr.contains("back to revision 1"), "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("-        image: ghcr.io/example/flask-web:1.5.0"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("+        image: ghcr.io/example/flask-web:1.4.2"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("Rollout: rolling update"),
+        "{}",
+        out.stdout
+    );
     let out = env.kplan(&["rollback", "app", "--to-revision", "1"]);
     out.expect_code(0);
     assert!(

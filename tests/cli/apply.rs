@@ -24,13 +24,22 @@ struct Env {
 impl Env {
     fn new(via: Via) -> Env {
         let server = Server::start(&["--pod-ready-delay", "0", "--fail-image", "*:broken"]);
+        Env {
+            server,
+            app: Env::new_app(),
+            via,
+        }
+    }
+
+    /// A copy of the examples app under `app/`.
+    fn new_app() -> Dir {
         let mut app = Dir::new();
         for entry in std::fs::read_dir("examples/flask-app").expect("examples") {
             let path = entry.expect("entry").path();
             let name = format!("app/{}", path.file_name().unwrap().to_string_lossy());
             app = app.file(&name, std::fs::read(&path).expect("read example"));
         }
-        Env { server, app, via }
+        app
     }
 
     fn kplan(&self, args: &[&str]) -> Output {
@@ -399,4 +408,41 @@ fn a_dry_run_changes_nothing() {
             .count(),
         0
     );
+}
+
+#[test]
+fn ctrl_c_during_an_atomic_apply_rolls_back() {
+    if !have_kubectl() {
+        return;
+    }
+    let server = Server::start(&["--pod-ready-delay", "3s"]);
+    let env = Env {
+        server,
+        app: Env::new_app(),
+        via: Via::Kubeconfig,
+    };
+    env.kplan(&["apply", "app"]).expect_code(0);
+    env.edit("20-web.yaml", "flask-web:1.4.2", "flask-web:2.0.0");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kplan"))
+        .current_dir(env.app.path())
+        .args(["apply", "app", "--rollback", "--kubeconfig"])
+        .arg(&env.server.kubeconfig)
+        .env_remove("KUBECONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("kplan apply starts");
+    // Into the wait for the new pods (they take 3 s to start).
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    let out = child.wait_with_output().expect("kplan apply ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("interrupted (Ctrl-C)"), "{stdout}");
+    assert!(stdout.contains("Rolled back to revision 1"), "{stdout}");
+    assert_eq!(env.image(), "ghcr.io/example/flask-web:1.4.2");
+    assert_eq!(env.statuses(), [pair(1, "deployed"), pair(2, "failed")]);
 }

@@ -423,7 +423,7 @@ fn ctrl_c_during_an_atomic_apply_rolls_back() {
     };
     env.kplan(&["apply", "app"]).expect_code(0);
     env.edit("20-web.yaml", "flask-web:1.4.2", "flask-web:2.0.0");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kplan"))
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kplan"))
         .current_dir(env.app.path())
         .args(["apply", "app", "--rollback", "--kubeconfig"])
         .arg(&env.server.kubeconfig)

@@ -489,3 +489,97 @@ fn a_server_side_dry_run_delete_deletes_nothing() {
     assert!(out.contains("(server dry run)"), "{out}");
     s.ok(&["get", "configmap", "keep"]);
 }
+
+/// Modern manifests of the shared `kubernetes/examples` corpus.
+const CORPUS_APPS: [&str; 4] = [
+    "web/guestbook",
+    "databases/cassandra",
+    "databases/mysql-cinder-pd",
+    "AI/model-serving-tensorflow",
+];
+
+#[test]
+fn corpus_apps_apply_both_ways_and_kubectl_diff_shows_only_real_changes() {
+    let corpus = Path::new("../shared/corpus/kubernetes-examples");
+    if !have_kubectl() {
+        return;
+    }
+    if !corpus.is_dir() {
+        eprintln!("skipped: {} not found beside the crate", corpus.display());
+        return;
+    }
+    let s = Server::start(&["--pod-ready-delay", "0"]);
+    for (i, app) in CORPUS_APPS.iter().enumerate() {
+        // Top-level files only: sub-directories hold variants and non-Kubernetes YAML.
+        let files: Vec<PathBuf> = std::fs::read_dir(corpus.join(app))
+            .expect("corpus app")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        let ns = format!("corpus-{i}");
+        s.ok(&["create", "namespace", &ns]);
+        let mut args: Vec<String> = vec!["apply".into(), "-n".into(), ns.clone()];
+        for f in &files {
+            args.push("-f".into());
+            args.push(f.display().to_string());
+        }
+        let as_str: Vec<&str> = args.iter().map(String::as_str).collect();
+        s.ok(&as_str);
+        let mut server_side = as_str.clone();
+        server_side.insert(1, "--server-side");
+        server_side.insert(2, "--force-conflicts");
+        s.ok(&server_side);
+        // Applied as written, both diffs are empty (exit 0).
+        let mut diff = as_str.clone();
+        diff[0] = "diff";
+        let (code, out, err) = s.kubectl("kubectl", &diff);
+        assert_eq!(code, 0, "{app}: kubectl diff after apply: {out}{err}");
+        let mut diff_ss = diff.clone();
+        diff_ss.insert(1, "--server-side");
+        let (code, out, err) = s.kubectl("kubectl", &diff_ss);
+        assert_eq!(
+            code, 0,
+            "{app}: kubectl diff --server-side after apply: {out}{err}"
+        );
+    }
+    // A real change shows, with exit 1.
+    let changed = s.dir.path().join("frontend.yaml");
+    let text =
+        std::fs::read_to_string(corpus.join("web/guestbook/frontend-deployment.yaml")).unwrap();
+    let image_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("image:"))
+        .expect("an image")
+        .to_string();
+    std::fs::write(
+        &changed,
+        text.replacen(&image_line, "        image: example/changed:1", 1),
+    )
+    .unwrap();
+    for extra in [&[][..], &["--server-side"][..]] {
+        let mut args = vec!["diff"];
+        args.extend_from_slice(extra);
+        args.extend(["-n", "corpus-0", "-f", changed.to_str().unwrap()]);
+        let (code, out, err) = s.kubectl("kubectl", &args);
+        assert_eq!(code, 1, "kubectl {args:?}: {out}{err}");
+        assert!(out.contains("+        image: example/changed:1"), "{out}");
+        // Only the image and, as on a cluster, the generation the spec change bumps (and, for a
+        // client-side diff, the last-applied annotation's JSON).
+        let changed: Vec<&str> = out
+            .lines()
+            .filter(|l| {
+                (l.starts_with('+') || l.starts_with('-'))
+                    && !l.starts_with("+++")
+                    && !l.starts_with("---")
+            })
+            .map(|l| l[1..].trim())
+            .filter(|l| !l.starts_with('{'))
+            .map(|l| l.split(':').next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            changed,
+            ["generation", "generation", "image", "image"],
+            "{out}"
+        );
+    }
+}

@@ -51,3 +51,17 @@ pub fn parse_rfc3339(t: &str) -> Option<u64> {
     let days = era * 146_097 + doe - 719_468;
     u64::try_from(days * 86_400 + h * 3600 + mi * 60 + s).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_rfc3339_utc_and_read_back() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_795_694_400), "2026-11-26T12:00:00Z");
+        assert_eq!(parse_rfc3339("2026-11-26T12:00:00Z"), Some(1_795_694_400));
+        assert_eq!(parse_rfc3339("yesterday"), None);
+    }
+}

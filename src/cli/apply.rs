@@ -22,7 +22,7 @@ use crate::state::{LoadOptions, ManifestSet, ObjectKey, load_manifests};
 use super::ExitStatus;
 use super::args::{ColorChoice, GlobalArgs};
 use super::release_args::{ApplyArgs, release_name};
-use super::target::{Target, runtime};
+use super::target::{Target, connect_blocking};
 
 pub fn run(args: &ApplyArgs, global: &GlobalArgs) -> ExitStatus {
     let fail = |m: &dyn std::fmt::Display| {
@@ -54,13 +54,9 @@ pub fn run(args: &ApplyArgs, global: &GlobalArgs) -> ExitStatus {
         Ok(d) => d,
         Err(e) => return fail(&format!("cannot read the manifests:\n{e}")),
     };
-    let rt = match runtime() {
-        Ok(rt) => rt,
+    let (rt, target) = match connect_blocking(&args.target) {
+        Ok(c) => c,
         Err(e) => return fail(&e),
-    };
-    let target = match rt.block_on(Target::connect(&args.target)) {
-        Ok(t) => t,
-        Err(e) => return fail(&format!("cannot reach the target: {e}")),
     };
     let release = release_name(
         args.release.release.as_deref(),

@@ -16,7 +16,7 @@ use crate::state::{
 };
 
 use super::release_args::{TargetArgs, release_name};
-use super::target::{Target, runtime};
+use super::target::{Target, connect_blocking};
 
 use super::ExitStatus;
 use super::args::{ChangesFormat, ColorChoice, DiffArgs, GlobalArgs};
@@ -170,13 +170,9 @@ pub fn run_changes(settings: &Settings, out_file: Option<&Path>) -> ExitStatus {
             status
         }
         Against::Live | Against::Release(_) => {
-            let rt = match runtime() {
-                Ok(rt) => rt,
+            let (rt, target) = match connect_blocking(&settings.target) {
+                Ok(c) => c,
                 Err(e) => return fail(&e),
-            };
-            let target = match rt.block_on(Target::connect(&settings.target)) {
-                Ok(t) => t,
-                Err(e) => return fail(&format!("cannot reach the target: {e}")),
             };
             let status = match on_target(settings, &desired, &target, &rt) {
                 Ok(source) => finish(settings, &desired, source.as_ref(), out_file),
@@ -198,13 +194,9 @@ fn run_rollback_plan(settings: &Settings, n: u32, out_file: Option<&Path>) -> Ex
         eprintln!("kplan plan: {message}");
         ExitStatus::Failure
     };
-    let rt = match runtime() {
-        Ok(rt) => rt,
+    let (rt, target) = match connect_blocking(&settings.target) {
+        Ok(c) => c,
         Err(e) => return fail(&e),
-    };
-    let target = match rt.block_on(Target::connect(&settings.target)) {
-        Ok(t) => t,
-        Err(e) => return fail(&format!("cannot reach the target: {e}")),
     };
     let status = (|| {
         let history = History::new(

@@ -84,6 +84,15 @@ impl Target {
     }
 }
 
+/// A runtime and a connected target, for the synchronous commands; the error says what failed.
+pub fn connect_blocking(args: &TargetArgs) -> Result<(tokio::runtime::Runtime, Target), String> {
+    let rt = runtime()?;
+    let target = rt
+        .block_on(Target::connect(args))
+        .map_err(|e| format!("cannot reach the target: {e}"))?;
+    Ok((rt, target))
+}
+
 /// A multi-threaded runtime for the commands that talk to a target.
 pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()

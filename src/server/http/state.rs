@@ -257,62 +257,63 @@ impl ApiState {
     /// Removes owner references to `owner_uid` from the objects in `namespace` (all namespaces
     /// for a cluster-scoped owner), before an `Orphan` deletion of the owner.
     pub async fn orphan_dependents(&self, owner_uid: &str, namespace: Option<&str>) {
-        let mut seen = std::collections::HashSet::new();
-        for r in self.catalog.all() {
-            let p = prefix(&r, namespace.filter(|_| r.namespaced));
-            if !seen.insert(p.clone()) {
-                continue;
-            }
-            let store = self.store.clone();
-            let Ok(Ok(list)) =
-                tokio::task::spawn_blocking(move || store.list(&p, None, 0, None)).await
-            else {
+        for item in self.objects_in(namespace, false).await {
+            let Some(refs) = item.value["metadata"]["ownerReferences"].as_array() else {
                 continue;
             };
-            for item in list.items {
-                let Some(refs) = item.value["metadata"]["ownerReferences"].as_array() else {
-                    continue;
-                };
-                if !refs.iter().any(|o| o["uid"] == owner_uid) {
-                    continue;
-                }
-                let mut value = item.value.clone();
-                let kept: Vec<Value> = refs
-                    .iter()
-                    .filter(|o| o["uid"] != owner_uid)
-                    .cloned()
-                    .collect();
-                let meta = value["metadata"].as_object_mut().expect("metadata");
-                if kept.is_empty() {
-                    meta.remove("ownerReferences");
-                } else {
-                    meta.insert("ownerReferences".into(), Value::Array(kept));
-                }
-                let _ = self
-                    .store
-                    .update(item.key, Some(item.revision), value)
-                    .await;
+            if !refs.iter().any(|o| o["uid"] == owner_uid) {
+                continue;
             }
+            let kept: Vec<Value> = refs
+                .iter()
+                .filter(|o| o["uid"] != owner_uid)
+                .cloned()
+                .collect();
+            let mut value = item.value.clone();
+            let meta = value["metadata"].as_object_mut().expect("metadata");
+            if kept.is_empty() {
+                meta.remove("ownerReferences");
+            } else {
+                meta.insert("ownerReferences".into(), Value::Array(kept));
+            }
+            let _ = self
+                .store
+                .update(item.key, Some(item.revision), value)
+                .await;
         }
     }
 
     /// Deleting a namespace deletes everything in it.
     pub async fn delete_namespace_contents(&self, ns: &str) {
+        for item in self.objects_in(Some(ns), true).await {
+            let _ = self.store.delete(item.key, None).await;
+        }
+    }
+
+    /// Every stored object of every resource in `namespace` (with `None`, everywhere); only
+    /// namespaced resources when `namespaced_only`.
+    async fn objects_in(
+        &self,
+        namespace: Option<&str>,
+        namespaced_only: bool,
+    ) -> Vec<super::super::store::Stored> {
         let mut seen = std::collections::HashSet::new();
-        for r in self.catalog.all().into_iter().filter(|r| r.namespaced) {
-            let p = prefix(&r, Some(ns));
+        let mut out = Vec::new();
+        for r in self.catalog.all() {
+            if namespaced_only && !r.namespaced {
+                continue;
+            }
+            let p = prefix(&r, namespace.filter(|_| r.namespaced));
             if !seen.insert(p.clone()) {
                 continue;
             }
             let store = self.store.clone();
-            let Ok(Ok(list)) =
+            if let Ok(Ok(list)) =
                 tokio::task::spawn_blocking(move || store.list(&p, None, 0, None)).await
-            else {
-                continue;
-            };
-            for item in list.items {
-                let _ = self.store.delete(item.key, None).await;
+            {
+                out.extend(list.items);
             }
         }
+        out
     }
 }

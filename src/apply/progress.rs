@@ -41,11 +41,24 @@ impl Progress {
         }
     }
 
-    pub fn report(&self, key: &ObjectKey, state: &RolloutState) {
+    /// One applied object, as it happens (stdout: it is the command's result, not progress).
+    pub fn applied(&self, key: &ObjectKey, what: &str) {
+        if self.style != ProgressStyle::Quiet {
+            println!("  {what:<15} {key}");
+        }
+    }
+
+    pub fn report(
+        &self,
+        key: &ObjectKey,
+        state: &RolloutState,
+        object: Option<&serde_json::Value>,
+    ) {
+        let counts = object.map(counts).unwrap_or_default();
         let text = match state {
-            RolloutState::Done => "rolled out".to_string(),
-            RolloutState::Progressing { message } => message.trim().to_string(),
-            RolloutState::Failed { message } => format!("FAILED: {}", message.trim()),
+            RolloutState::Done => format!("{counts}rolled out"),
+            RolloutState::Progressing { message } => format!("{counts}{}", message.trim()),
+            RolloutState::Failed { message } => format!("{counts}FAILED: {}", message.trim()),
         };
         let mut last = self
             .last
@@ -69,5 +82,48 @@ impl Progress {
                 }
             }
         };
+    }
+}
+
+/// `[updated 2/3, ready 1/3] ` for the workload kinds, from their status.
+fn counts(o: &serde_json::Value) -> String {
+    let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+    let (st, spec) = (&o["status"], &o["spec"]);
+    let (updated, ready, want) = match o["kind"].as_str() {
+        Some("Deployment" | "StatefulSet") => (
+            n(&st["updatedReplicas"]),
+            n(&st["readyReplicas"]),
+            spec["replicas"].as_u64().unwrap_or(1),
+        ),
+        Some("DaemonSet") => (
+            n(&st["updatedNumberScheduled"]),
+            n(&st["numberReady"]),
+            n(&st["desiredNumberScheduled"]),
+        ),
+        Some("Job") => {
+            let want = spec["completions"].as_u64().unwrap_or(1);
+            return format!(
+                "[succeeded {}/{want}, active {}] ",
+                n(&st["succeeded"]),
+                n(&st["active"])
+            );
+        }
+        _ => return String::new(),
+    };
+    format!("[updated {updated}/{want}, ready {ready}/{want}] ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counts;
+    use serde_json::json;
+
+    #[test]
+    fn workloads_show_updated_and_ready_counts() {
+        let d = json!({"kind": "Deployment", "spec": {"replicas": 3}, "status": {"updatedReplicas": 2, "readyReplicas": 1}});
+        assert_eq!(counts(&d), "[updated 2/3, ready 1/3] ");
+        let j = json!({"kind": "Job", "spec": {"completions": 2}, "status": {"succeeded": 1, "active": 1}});
+        assert_eq!(counts(&j), "[succeeded 1/2, active 1] ");
+        assert_eq!(counts(&json!({"kind": "ConfigMap"})), "");
     }
 }

@@ -251,6 +251,7 @@ async fn execute_and_wait(
                 }
                 Err(e) => report.failures.push(describe(&r.key, &e)),
             }
+            progress.applied(&r.key, what);
             report.applied.push((r.key, what.to_string()));
         }
         if !report.failures.is_empty() {

@@ -42,7 +42,7 @@ pub async fn wait_all(
                     },
                     rollout_status,
                 );
-                progress.report(key, &state);
+                progress.report(key, &state, obj);
                 let done = !matches!(state, RolloutState::Progressing { .. });
                 last = Some(state);
                 done

@@ -389,9 +389,6 @@ fn dry_run(
 }
 
 fn print_report(release: &str, report: &RunReport, rollback: bool) -> ExitStatus {
-    for (key, what) in &report.applied {
-        println!("  {what:<15} {key}");
-    }
     if report.succeeded {
         println!("Release {release} revision {} deployed.", report.revision);
         return ExitStatus::Success;

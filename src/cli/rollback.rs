@@ -166,9 +166,6 @@ async fn rollback(args: &RollbackArgs, target: &Target) -> ExitStatus {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    for (key, what) in &report.applied {
-        println!("  {what:<15} {key}");
-    }
     if !report.succeeded {
         println!(
             "Rollback of release {name} FAILED (revision {}):",

@@ -139,23 +139,18 @@ pub(super) fn prepare(conn: &mut Connection) -> Result<OnDisk, StoreError> {
 
 /// The highest revision ever assigned (0 for a new file).
 pub(super) fn read_revision(conn: &Connection) -> Result<i64, StoreError> {
+    // Every read transaction asks this first: keep it prepared.
     let seq = conn
-        .query_row(
-            "SELECT seq FROM sqlite_sequence WHERE name = 'kv'",
-            [],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'kv'")?
+        .query_row([], |row| row.get(0))
         .optional()?;
     Ok(seq.unwrap_or(0))
 }
 
 pub(super) fn read_compacted(conn: &Connection) -> Result<i64, StoreError> {
     let compacted = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'compacted'",
-            [],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT value FROM meta WHERE key = 'compacted'")?
+        .query_row([], |row| row.get(0))
         .optional()?;
     Ok(compacted.unwrap_or(0))
 }

@@ -583,3 +583,80 @@ fn corpus_apps_apply_both_ways_and_kubectl_diff_shows_only_real_changes() {
         );
     }
 }
+
+/// Normalization against real noise: what the bundled plane returns for objects kubectl
+/// applied diffs to nothing against their manifests.
+#[test]
+fn live_objects_diff_to_nothing_against_their_manifests() {
+    let corpus = Path::new("../shared/corpus/kubernetes-examples");
+    if !have_kubectl() {
+        return;
+    }
+    let s = Server::start(&["--pod-ready-delay", "0"]);
+    let mut sets: Vec<(String, Vec<PathBuf>)> = vec![(
+        "flask-app".into(),
+        std::fs::read_dir(examples())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect(),
+    )];
+    if corpus.is_dir() {
+        for app in CORPUS_APPS {
+            let files = std::fs::read_dir(corpus.join(app))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+                .collect();
+            sets.push((app.replace('/', "-").to_lowercase(), files));
+        }
+    } else {
+        eprintln!("skipped the corpus part: {} not found", corpus.display());
+    }
+    for (i, (name, files)) in sets.iter().enumerate() {
+        // The examples app names its own namespace; corpus apps go into one each.
+        let ns = if name == "flask-app" {
+            "default".to_string()
+        } else {
+            format!("live-{i}")
+        };
+        if name != "flask-app" {
+            s.ok(&["create", "namespace", &ns]);
+        }
+        // Twice: a CRD and its custom resource in one kubectl apply need the CRD first.
+        for _ in 0..2 {
+            let mut args = vec!["apply".to_string(), "--server-side".into()];
+            if name != "flask-app" {
+                args.extend(["-n".to_string(), ns.clone()]);
+            }
+            for f in files {
+                args.extend(["-f".to_string(), f.display().to_string()]);
+            }
+            let as_str: Vec<&str> = args.iter().map(String::as_str).collect();
+            let _ = s.kubectl("kubectl", &as_str);
+        }
+        let mut args = vec![
+            "diff".to_string(),
+            "-n".into(),
+            ns.clone(),
+            "--kubeconfig".into(),
+            s.kubeconfig.display().to_string(),
+        ];
+        args.extend(files.iter().map(|f| f.display().to_string()));
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("kplan"))
+            .args(&args)
+            .env_remove("KUBECONFIG")
+            .output()
+            .expect("kplan diff runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("No changes."),
+            "{name} shows server noise:\n{stdout}"
+        );
+    }
+}

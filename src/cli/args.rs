@@ -54,7 +54,26 @@ pub enum Command {
     Rollback(super::release_args::RollbackArgs),
     /// List a release's revisions on the target (bundled plane or cluster).
     History(super::release_args::HistoryArgs),
+    /// Save the live state of the objects some manifests name (or of whole namespaces) as one
+    /// file, for `kplan diff|plan --against FILE` without access to the target.
+    #[command(after_help = SNAPSHOT_HELP)]
+    Snapshot(super::release_args::SnapshotArgs),
 }
+
+const SNAPSHOT_HELP: &str = "\
+Examples:
+  kplan snapshot k8s/ -o snap.json               # the objects k8s/ names, as they are live
+  kplan diff k8s/ --against snap.json            # later, or in a job with no cluster access
+  kplan snapshot -n shop -o shop.json            # every ConfigMap, Deployment … of a namespace
+  kplan snapshot -A -o cluster.json              # of every namespace but the kube-* ones
+
+Secret values are stored as salted digests, never in clear: a diff can still tell a changed
+Secret from an unchanged one.
+
+Exit status:
+  0  saved
+  1  error: unreadable manifests, an unreachable target, a file that cannot be written
+  2  usage error";
 
 const CHANGES_HELP: &str = "\
 Examples:

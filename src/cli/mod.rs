@@ -13,6 +13,7 @@ mod release_args;
 mod remote_schema;
 pub(crate) mod rollback;
 mod serve;
+mod snapshot;
 mod target;
 mod validate;
 
@@ -42,5 +43,6 @@ pub fn main() -> ExitStatus {
         Command::Apply(args) => apply::run(&args, &cli.global),
         Command::Rollback(args) => rollback::run(&args),
         Command::History(args) => history::run(&args),
+        Command::Snapshot(args) => snapshot::run(&args),
     }
 }

@@ -1,4 +1,4 @@
-//! Flags of the commands that talk to a target: `apply`, `rollback`, `history`.
+//! Flags of the commands that talk to a target: `apply`, `rollback`, `history`, `snapshot`.
 
 use std::path::PathBuf;
 
@@ -190,4 +190,39 @@ pub struct ApplyArgs {
     /// Description recorded with the revision.
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Manifest files or directories: the objects they name are saved (read as `kplan diff
+    /// --against live` reads them). Without any, `--namespace` or `--all-namespaces` says what
+    /// to save.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// More manifests, kubectl-style.
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filenames: Vec<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Where to write the snapshot (replaced whole, never half-written); `-` or none: stdout.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// With manifests: the namespace of namespaced objects that set none (default: the
+    /// context's). Without: save every object of the common built-in kinds in this namespace.
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Without manifests: save every object of the common built-in kinds in every namespace
+    /// except kube-system, kube-public and kube-node-lease.
+    #[arg(
+        short = 'A',
+        long,
+        conflicts_with_all = ["paths", "filenames", "namespace"]
+    )]
+    pub all_namespaces: bool,
+    /// Skip documents that are not Kubernetes objects (no apiVersion/kind).
+    #[arg(long)]
+    pub ignore_non_k8s: bool,
+    /// Largest manifest file read, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub max_file_size: u64,
 }

@@ -12,7 +12,9 @@
 //! - `serve`: `kplan serve` driven by the real kubectl;
 //! - `serve_durability`: kill -9 during writes, and the fsync-before-acknowledge order;
 //! - `serve_controllers`: rollouts, undo, restarts and the other simulated controllers;
-//! - `client`: the library's `Client` (kube-rs) against the real `kplan serve`.
+//! - `client`: the library's `Client` (kube-rs) against the real `kplan serve`;
+//! - `snapshot`: `kplan snapshot` of the examples app applied to the bundled plane, diffed
+//!   against.
 //!
 //! Snapshots live in `snapshots/` beside this file; review changes with `cargo insta review`.
 
@@ -29,5 +31,6 @@ mod serve_controllers;
 mod serve_durability;
 mod serve_openapi;
 mod serve_protobuf;
+mod snapshot;
 mod util;
 mod validate;

@@ -215,17 +215,22 @@ impl<'a> LiveSource<'a> {
 
 /// The object without the ApplySet membership label apply adds: it is kplan's bookkeeping,
 /// not a change the manifests ask for.
-fn without_membership(mut obj: Value) -> Value {
-    if let Some(labels) = obj["metadata"]["labels"].as_object_mut() {
+pub fn without_membership(mut obj: Value) -> Value {
+    strip_membership(&mut obj);
+    obj
+}
+
+/// [`without_membership`] in place.
+pub fn strip_membership(obj: &mut Value) {
+    let Some(metadata) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if let Some(labels) = metadata.get_mut("labels").and_then(Value::as_object_mut) {
         labels.remove(PART_OF_LABEL);
         if labels.is_empty() {
-            obj["metadata"]
-                .as_object_mut()
-                .expect("has labels")
-                .remove("labels");
+            metadata.remove("labels");
         }
     }
-    obj
 }
 
 impl StateSource for LiveSource<'_> {

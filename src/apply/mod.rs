@@ -17,7 +17,7 @@ mod wait;
 pub use error::ApplyError;
 pub use execute::{Stage, Step, StepOutcome, StepResult, run_stage};
 pub use history::{History, manifests_by_key};
-pub use live_source::LiveSource;
+pub use live_source::{LiveSource, strip_membership, without_membership};
 pub use progress::{Progress, ProgressStyle};
 pub use restore::{RestorePlan, Touched, applyable, restore_plan};
 pub use run::{ReleaseRun, RunOptions, RunReport};

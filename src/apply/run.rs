@@ -233,8 +233,11 @@ async fn execute_and_wait(
         for (step, r) in stage.steps.iter().zip(results) {
             let what = match (&r.outcome, step) {
                 (Ok(StepOutcome::Applied(_)), Step::Replace(_)) => "replaced",
-                (Ok(StepOutcome::Applied(_)), _) if before.contains_key(&r.key) => "updated",
-                (Ok(StepOutcome::Applied(_)), _) => "created",
+                (Ok(StepOutcome::Applied(after)), _) => match before.get(&r.key) {
+                    Some(b) if same_content(b, after) => "adopted",
+                    Some(_) => "updated",
+                    None => "created",
+                },
                 (Ok(StepOutcome::Deleted), _) => "deleted",
                 (Ok(StepOutcome::Absent), _) => "already absent",
                 (Err(_), _) => "failed",
@@ -280,6 +283,13 @@ async fn execute_and_wait(
         }
     }
     Ok(())
+}
+
+/// Whether an apply only made the object a member of the release (its label and the field
+/// ownership changed, nothing the manifests describe).
+fn same_content(before: &Value, after: &Value) -> bool {
+    let content = |v: &Value| super::without_membership(super::applyable(v));
+    content(before) == content(after)
 }
 
 fn describe(key: &ObjectKey, e: &ClientError) -> String {

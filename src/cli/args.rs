@@ -161,9 +161,10 @@ pub struct DiffArgs {
     #[arg(short = 'C', long, value_name = "N", default_value_t = 3)]
     pub context: usize,
 
-    /// Namespace of namespaced objects that do not set one.
-    #[arg(short = 'n', long, value_name = "NS", default_value = "default")]
-    pub namespace: String,
+    /// Namespace of namespaced objects that do not set one (default: the kubeconfig
+    /// context's namespace against a live target, else `default`).
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
 
     /// Kubernetes version whose schemas describe built-in kinds (MAJOR.MINOR); default: the
     /// newest bundled.

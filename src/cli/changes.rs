@@ -22,6 +22,7 @@ use super::ExitStatus;
 use super::args::{ChangesFormat, ColorChoice, DiffArgs, GlobalArgs};
 
 /// Everything diff and plan need, resolved from flags and environment.
+#[derive(Clone)]
 pub struct Settings {
     view: View,
     paths: Vec<PathBuf>,
@@ -29,6 +30,8 @@ pub struct Settings {
     target: TargetArgs,
     release: String,
     release_namespace: String,
+    /// `-n` as given: against a live target its absence means the context's namespace.
+    namespace_flag: Option<String>,
     /// `plan --rollback[=N]`: the desired state is that revision's manifests (0: the default).
     rollback: Option<u32>,
     plan: PlanOptions,
@@ -39,6 +42,16 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The settings against a connected target: namespaced objects without a namespace go to
+    /// the context's namespace unless `-n` says otherwise, as `kplan apply` puts them.
+    fn on(&self, target: &Target) -> Settings {
+        let mut s = self.clone();
+        if self.namespace_flag.is_none() {
+            s.plan.default_namespace = target.client.default_namespace().to_string();
+        }
+        s
+    }
+
     /// `kplan plan`, possibly of a rollback (`Some(0)`: the default revision).
     pub fn resolve_rollback(
         args: &DiffArgs,
@@ -117,6 +130,7 @@ impl Settings {
             target,
             release,
             release_namespace: args.release_namespace.clone(),
+            namespace_flag: args.namespace.clone(),
             rollback: None,
             plan: PlanOptions {
                 diff: DiffOptions {
@@ -125,7 +139,7 @@ impl Settings {
                 },
                 prune: args.prune,
                 kubernetes_version,
-                default_namespace: args.namespace.clone(),
+                default_namespace: args.namespace.clone().unwrap_or_else(|| "default".into()),
             },
             format: match args.output {
                 ChangesFormat::Text => PlanFormat::Text,
@@ -175,7 +189,7 @@ pub fn run_changes(settings: &Settings, out_file: Option<&Path>) -> ExitStatus {
                 Err(e) => return fail(&e),
             };
             let status = match on_target(settings, &desired, &target, &rt) {
-                Ok(source) => finish(settings, &desired, source.as_ref(), out_file),
+                Ok(source) => finish(&settings.on(&target), &desired, source.as_ref(), out_file),
                 Err(e) => fail(&e),
             };
             rt.block_on(target.shutdown());
@@ -219,7 +233,12 @@ fn run_rollback_plan(settings: &Settings, n: u32, out_file: Option<&Path>) -> Ex
             &record.manifests,
         );
         let source = on_target(settings, &desired, &target, &rt)?;
-        Ok::<_, String>(finish(settings, &desired, source.as_ref(), out_file))
+        Ok::<_, String>(finish(
+            &settings.on(&target),
+            &desired,
+            source.as_ref(),
+            out_file,
+        ))
     })();
     rt.block_on(target.shutdown());
     status.unwrap_or_else(|e| fail(&e))

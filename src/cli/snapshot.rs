@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::apply::LiveSource;
 use crate::client::{Client, ClientError};
-use crate::release::{NAME_LABEL, OWNER, OWNER_LABEL, PART_OF_LABEL};
+use crate::release::{NAME_LABEL, OWNER, OWNER_LABEL};
 use crate::state::{
     FetchRequest, LoadOptions, ManifestSet, ObjectKey, Scopes, Snapshot, StateSource as _, key_of,
     load_manifests,
@@ -406,7 +406,7 @@ async fn of_namespaces(
         }
     }
     for o in &mut collected.objects {
-        without_membership(o);
+        crate::apply::strip_membership(o);
     }
     Ok(collected)
 }
@@ -486,25 +486,12 @@ fn claims_of_stateful_sets(objects: &[Value]) -> HashSet<(String, String)> {
     claims
 }
 
-/// Removes the ApplySet membership label `kplan apply` adds, as `--against live` does: it is
-/// kplan's bookkeeping, and a snapshot keeping it would diff as a label the manifests remove.
-fn without_membership(o: &mut Value) {
-    let Some(metadata) = o.get_mut("metadata").and_then(Value::as_object_mut) else {
-        return;
-    };
-    if let Some(labels) = metadata.get_mut("labels").and_then(Value::as_object_mut) {
-        labels.remove(PART_OF_LABEL);
-        if labels.is_empty() {
-            metadata.remove("labels");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::release::PART_OF_LABEL;
 
     #[test]
     fn what_the_cluster_or_kplan_made_is_left_out() {
@@ -545,10 +532,10 @@ mod tests {
     #[test]
     fn the_membership_label_goes_and_empty_labels_with_it() {
         let mut o = json!({"metadata": {"name": "a", "labels": {PART_OF_LABEL: "applyset-x-v1"}}});
-        without_membership(&mut o);
+        crate::apply::strip_membership(&mut o);
         assert_eq!(o, json!({"metadata": {"name": "a"}}));
         let mut o = json!({"metadata": {"labels": {PART_OF_LABEL: "x", "app": "web"}}});
-        without_membership(&mut o);
+        crate::apply::strip_membership(&mut o);
         assert_eq!(o, json!({"metadata": {"labels": {"app": "web"}}}));
     }
 

@@ -132,10 +132,17 @@ impl Snapshot {
     /// half a file.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let tmp = path.with_extension("json.tmp");
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(self.to_json().as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
+        let written = (|| {
+            let mut file = std::fs::File::create(&tmp)?;
+            file.write_all(self.to_json().as_bytes())?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, path)
+        })();
+        if written.is_err() {
+            // Never leave a half-written file behind.
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
     }
 }
 

@@ -224,6 +224,9 @@ fn responses_after_fsync(ack_early: bool) -> Option<(usize, usize)> {
         "trace=fsync,fdatasync,read,recvfrom,recvmsg,write,writev,sendto,sendmsg",
     ];
     let (mut child, base) = start(&data, &wrapper, env);
+    // A first start writes the system namespaces in the background; let that commit (and its
+    // fsync) happen before the traced requests, so it cannot precede a TLS handshake's write.
+    std::thread::sleep(Duration::from_millis(500));
     // One keep-alive connection, requests one at a time: after the TLS handshake, the
     // server's socket calls are exactly read request → (fsync) → write response, per request.
     let c = client(&data);

@@ -1,6 +1,7 @@
-//! How `apply` reports while it waits: one line per change of a workload's rollout state.
-//! In a terminal the line is redrawn in place; in CI (no TTY) each change is a new line, so
-//! logs read as a timeline.
+//! How `apply` reports while it waits: in a terminal, one live status line per workload
+//! (indicatif: a spinner, updated/ready counts and kubectl's message, frozen when it is done or
+//! has failed); in CI (no TTY) one line per change of a workload's state, so logs read as a
+//! timeline.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::sync::Mutex;
@@ -31,6 +32,8 @@ impl ProgressStyle {
 pub struct Progress {
     style: ProgressStyle,
     last: Mutex<Vec<(ObjectKey, String)>>,
+    bars: indicatif::MultiProgress,
+    live: Mutex<Vec<(ObjectKey, indicatif::ProgressBar)>>,
 }
 
 impl Progress {
@@ -38,7 +41,49 @@ impl Progress {
         Progress {
             style,
             last: Mutex::new(Vec::new()),
+            bars: indicatif::MultiProgress::with_draw_target(
+                indicatif::ProgressDrawTarget::stderr(),
+            ),
+            live: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The live line of a workload in a terminal, made on first use.
+    fn bar(&self, key: &ObjectKey) -> indicatif::ProgressBar {
+        let mut live = self
+            .live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, bar)) = live.iter().find(|(k, _)| k == key) {
+            return bar.clone();
+        }
+        let bar = self.bars.add(indicatif::ProgressBar::new_spinner());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("  {spinner} {prefix}: {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.set_prefix(key.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        live.push((key.clone(), bar.clone()));
+        bar
+    }
+
+    /// Ends the live lines (the next output starts below them).
+    pub fn finish(&self) {
+        let mut live = self
+            .live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if live.is_empty() {
+            return;
+        }
+        for (_, bar) in live.drain(..) {
+            if !bar.is_finished() {
+                bar.abandon();
+            }
+        }
+        // Finished lines stay on screen; what follows starts below them.
+        let _ = writeln!(std::io::stderr());
     }
 
     /// One applied object, as it happens (stdout: it is the command's result, not progress).
@@ -75,11 +120,14 @@ impl Progress {
             ProgressStyle::Quiet => Ok(()),
             ProgressStyle::Lines => writeln!(err, "{line}"),
             ProgressStyle::Live => {
+                drop(err);
+                let bar = self.bar(key);
                 if matches!(state, RolloutState::Progressing { .. }) {
-                    write!(err, "\r\x1b[2K{line}")
+                    bar.set_message(text);
                 } else {
-                    writeln!(err, "\r\x1b[2K{line}")
+                    bar.finish_with_message(text);
                 }
+                Ok(())
             }
         };
     }

@@ -65,7 +65,9 @@ pub async fn wait_all(
             state,
         }
     });
-    futures_util::future::join_all(waits).await
+    let results = futures_util::future::join_all(waits).await;
+    progress.finish();
+    results
 }
 
 /// Every result done.

@@ -6,24 +6,17 @@ use crate::apply::History;
 
 use super::ExitStatus;
 use super::release_args::{HistoryArgs, HistoryFormat, release_name};
-use super::target::{Target, runtime};
+use super::target::connect_blocking;
 
 pub fn run(args: &HistoryArgs) -> ExitStatus {
-    let rt = match runtime() {
-        Ok(rt) => rt,
+    let (rt, target) = match connect_blocking(&args.target) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("kplan history: {e}");
             return ExitStatus::Failure;
         }
     };
     rt.block_on(async {
-        let target = match Target::connect(&args.target).await {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("kplan history: {e}");
-                return ExitStatus::Failure;
-            }
-        };
         let name = release_name(args.release.release.as_deref(), args.path.as_deref());
         let history = History::new(&target.client, &name, &args.release.release_namespace);
         let status = match history.load().await {

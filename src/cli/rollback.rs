@@ -11,20 +11,13 @@ use crate::release::{PART_OF_LABEL, Release, ReleaseStatus};
 
 use super::ExitStatus;
 use super::release_args::{RollbackArgs, release_name};
-use super::target::{Target, runtime};
+use super::target::{Target, connect_blocking};
 
 pub fn run(args: &RollbackArgs) -> ExitStatus {
-    let rt = match runtime() {
-        Ok(rt) => rt,
+    let (rt, target) = match connect_blocking(&args.target) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("kplan rollback: {e}");
-            return ExitStatus::Failure;
-        }
-    };
-    let target = match rt.block_on(Target::connect(&args.target)) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("kplan rollback: cannot reach the target: {e}");
             return ExitStatus::Failure;
         }
     };

@@ -281,7 +281,13 @@ fn prune_deletes_only_what_the_release_applied() {
     if !have_kubectl() {
         return;
     }
-    let env = Env::new(Via::DataDir);
+    for via in [Via::DataDir, Via::Kubeconfig] {
+        prune_deletes_only_what_the_release_applied_via(via);
+    }
+}
+
+fn prune_deletes_only_what_the_release_applied_via(via: Via) {
+    let env = Env::new(via);
     env.kplan(&["apply", "app"]).expect_code(0);
     // Someone else's ConfigMap in the same namespace is not the release's to delete.
     env.get(&[
@@ -314,7 +320,13 @@ fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused() {
     if !have_kubectl() {
         return;
     }
-    let env = Env::new(Via::DataDir);
+    for via in [Via::DataDir, Via::Kubeconfig] {
+        a_saved_plan_applies_exactly_and_a_stale_one_is_refused_via(via);
+    }
+}
+
+fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused_via(via: Via) {
+    let env = Env::new(via);
     env.kplan(&["apply", "app"]).expect_code(0);
     env.edit("20-web.yaml", "flask-web:1.4.2", "flask-web:1.6.0");
     env.kplan(&["plan", "app", "--out", "plan.json"])
@@ -352,7 +364,13 @@ fn a_conflict_with_another_field_manager_is_reported_until_forced() {
     if !have_kubectl() {
         return;
     }
-    let env = Env::new(Via::DataDir);
+    for via in [Via::DataDir, Via::Kubeconfig] {
+        a_conflict_with_another_field_manager_is_reported_until_forced_via(via);
+    }
+}
+
+fn a_conflict_with_another_field_manager_is_reported_until_forced_via(via: Via) {
+    let env = Env::new(via);
     env.kplan(&["apply", "app"]).expect_code(0);
     let other = env.app.join("other.yaml");
     std::fs::write(&other, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: flask-app}\nspec: {replicas: 4}\n").unwrap();
@@ -393,7 +411,13 @@ fn a_dry_run_changes_nothing() {
     if !have_kubectl() {
         return;
     }
-    let env = Env::new(Via::DataDir);
+    for via in [Via::DataDir, Via::Kubeconfig] {
+        a_dry_run_changes_nothing_via(via);
+    }
+}
+
+fn a_dry_run_changes_nothing_via(via: Via) {
+    let env = Env::new(via);
     let out = env.kplan(&["apply", "app", "--dry-run"]);
     out.expect_code(0);
     assert!(out.stdout.contains("Server dry run"), "{}", out.stdout);

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::object::owner_uids;
+use super::object::{controller_of, owner_uids, uid};
 
 #[derive(Debug, Default)]
 pub struct Cache {
@@ -38,6 +38,26 @@ impl Cache {
             .unwrap_or_default();
         keys.sort();
         keys
+    }
+
+    /// The objects under `prefix` that `owner` (a `kind`) controls, by key: what a controller
+    /// owns, from the owner index, checked against the controller reference.
+    pub fn controlled<'a>(
+        &'a self,
+        owner: &Value,
+        kind: &str,
+        prefix: &str,
+    ) -> Vec<(String, &'a Value)> {
+        let owner_uid = uid(owner);
+        self.children(owner_uid)
+            .into_iter()
+            .filter(|k| k.starts_with(prefix))
+            .filter_map(|k| {
+                let v = self.get(&k)?;
+                let mine = controller_of(v).is_some_and(|(kd, _, u)| kd == kind && u == owner_uid);
+                mine.then_some((k, v))
+            })
+            .collect()
     }
 
     /// Stores `value` at `revision` unless something newer (a write or a deletion) is known.

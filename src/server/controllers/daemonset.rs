@@ -12,8 +12,8 @@ use super::action::{Action, Outcome};
 use super::cache::Cache;
 use super::clock::Clock;
 use super::object::{
-    controller_of, controller_ref, count, generation, is_deleting, label, name, namespace,
-    pod_available, pod_available_in, pod_phase, pod_ready, prefix, uid,
+    controller_ref, count, generation, is_deleting, label, name, namespace, pod_available,
+    pod_available_in, pod_phase, pod_ready, prefix,
 };
 use super::pod::new_pod;
 use super::revisions;
@@ -31,15 +31,10 @@ pub fn reconcile(cache: &Cache, key_: &str, clock: &Clock) -> Outcome {
     let min_ready = count(&spec["minReadySeconds"], 0);
     let (_, hash) = revisions::sync(cache, ds, "DaemonSet", &[], &mut out);
     let nodes = NodePicker::new(cache).eligible(&spec["template"]["spec"]);
-    let owner_uid = uid(ds);
     let mut by_node: BTreeMap<String, Vec<(String, Value)>> = BTreeMap::new();
     let mut misplaced = Vec::new();
-    for k in cache.children(owner_uid) {
-        let Some(p) = cache.get(&k).filter(|_| k.starts_with("/core/pods/")) else {
-            continue;
-        };
-        let mine = controller_of(p).is_some_and(|(kd, _, u)| kd == "DaemonSet" && u == owner_uid);
-        if !mine || is_deleting(p) || matches!(pod_phase(p), "Succeeded" | "Failed") {
+    for (k, p) in cache.controlled(ds, "DaemonSet", "/core/pods/") {
+        if is_deleting(p) || matches!(pod_phase(p), "Succeeded" | "Failed") {
             continue;
         }
         match p["spec"]["nodeName"].as_str() {

@@ -15,8 +15,8 @@ use super::action::{Action, Outcome};
 use super::cache::Cache;
 use super::clock::Clock;
 use super::object::{
-    annotation, condition, controller_of, controller_ref, count, generation, key, name, namespace,
-    new_condition, prefix, remove_condition, set_condition, uid,
+    annotation, condition, controller_ref, count, generation, key, name, namespace, new_condition,
+    prefix, remove_condition, set_condition,
 };
 
 const REVISION: &str = "deployment.kubernetes.io/revision";
@@ -63,17 +63,10 @@ struct Sync<'a> {
 
 impl<'a> Sync<'a> {
     fn new(cache: &'a Cache, d: &'a Value, clock: &'a Clock) -> Sync<'a> {
-        let owner = uid(d);
         let mut sets: Vec<(String, Value, Value)> = cache
-            .children(owner)
+            .controlled(d, "Deployment", "/apps/replicasets/")
             .into_iter()
-            .filter(|k| k.starts_with("/apps/replicasets/"))
-            .filter_map(|k| {
-                let rs = cache.get(&k)?;
-                let mine = controller_of(rs)
-                    .is_some_and(|(kind, _, u)| kind == "Deployment" && u == owner);
-                mine.then(|| (k, rs.clone(), rs.clone()))
-            })
+            .map(|(k, rs)| (k, rs.clone(), rs.clone()))
             .collect();
         sets.sort_by(|a, b| {
             let created = |v: &Value| {

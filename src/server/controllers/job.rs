@@ -8,8 +8,8 @@ use super::action::{Action, Outcome};
 use super::cache::Cache;
 use super::clock::Clock;
 use super::object::{
-    condition, controller_of, controller_ref, count, is_deleting, name, namespace, pod_phase,
-    pod_ready, prefix, set_condition, uid,
+    condition, controller_ref, count, is_deleting, name, namespace, pod_phase, pod_ready, prefix,
+    set_condition, uid,
 };
 use super::pod::new_pod;
 use super::scheduler::NodePicker;
@@ -22,16 +22,7 @@ pub fn reconcile(cache: &Cache, key_: &str, clock: &Clock) -> Outcome {
     let ns = namespace(job);
     let spec = &job["spec"];
     let owner_uid = uid(job);
-    let pods: Vec<(String, Value)> = cache
-        .children(owner_uid)
-        .into_iter()
-        .filter(|k| k.starts_with("/core/pods/"))
-        .filter_map(|k| {
-            let p = cache.get(&k)?;
-            let mine = controller_of(p).is_some_and(|(kd, _, u)| kd == "Job" && u == owner_uid);
-            mine.then(|| (k.clone(), p.clone()))
-        })
-        .collect();
+    let pods = cache.controlled(job, "Job", "/core/pods/");
     let succeeded = pods
         .iter()
         .filter(|(_, p)| pod_phase(p) == "Succeeded")
@@ -40,7 +31,7 @@ pub fn reconcile(cache: &Cache, key_: &str, clock: &Clock) -> Outcome {
         .iter()
         .filter(|(_, p)| pod_phase(p) == "Failed")
         .count() as u32;
-    let active: Vec<&(String, Value)> = pods
+    let active: Vec<&(String, &Value)> = pods
         .iter()
         .filter(|(_, p)| !matches!(pod_phase(p), "Succeeded" | "Failed") && !is_deleting(p))
         .collect();

@@ -8,8 +8,8 @@ use super::action::{Action, Outcome};
 use super::cache::Cache;
 use super::clock::Clock;
 use super::object::{
-    controller_of, controller_ref, count, generation, is_deleting, name, namespace, pod_available,
-    pod_available_in, pod_phase, pod_ready, prefix, uid,
+    controller_ref, count, generation, is_deleting, name, namespace, pod_available,
+    pod_available_in, pod_phase, pod_ready, prefix,
 };
 use super::pod::new_pod;
 use super::scheduler::NodePicker;
@@ -89,17 +89,11 @@ pub fn reconcile(cache: &Cache, key_: &str, clock: &Clock) -> Outcome {
 
 /// Pods controlled by `owner` that still count: not finished, not being deleted.
 pub fn owned_active_pods(cache: &Cache, owner: &Value, kind: &str) -> Vec<(String, Value)> {
-    let owner_uid = uid(owner);
     cache
-        .children(owner_uid)
+        .controlled(owner, kind, "/core/pods/")
         .into_iter()
-        .filter(|k| k.starts_with("/core/pods/"))
-        .filter_map(|k| {
-            let p = cache.get(&k)?;
-            let mine = controller_of(p).is_some_and(|(kd, _, u)| kd == kind && u == owner_uid);
-            let active = !matches!(pod_phase(p), "Succeeded" | "Failed") && !is_deleting(p);
-            (mine && active).then(|| (k.clone(), p.clone()))
-        })
+        .filter(|(_, p)| !matches!(pod_phase(p), "Succeeded" | "Failed") && !is_deleting(p))
+        .map(|(k, p)| (k, p.clone()))
         .collect()
 }
 

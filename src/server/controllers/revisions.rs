@@ -9,7 +9,7 @@ use crate::rollout::{pod_template_hash, template_equal_ignoring_hash};
 
 use super::action::{Action, Outcome};
 use super::cache::Cache;
-use super::object::{controller_of, controller_ref, count, key, name, namespace, prefix, uid};
+use super::object::{controller_ref, count, key, name, namespace, prefix};
 
 pub const HASH_LABEL: &str = "controller.kubernetes.io/hash";
 
@@ -120,12 +120,9 @@ fn stored_template(r: &Value) -> Value {
 }
 
 fn owned(cache: &Cache, owner: &Value, kind: &str) -> Vec<Value> {
-    let owner_uid = uid(owner);
     cache
-        .children(owner_uid)
+        .controlled(owner, kind, "/apps/controllerrevisions/")
         .into_iter()
-        .filter(|k| k.starts_with("/apps/controllerrevisions/"))
-        .filter_map(|k| cache.get(&k).cloned())
-        .filter(|r| controller_of(r).is_some_and(|(k, _, u)| k == kind && u == owner_uid))
+        .map(|(_, r)| r.clone())
         .collect()
 }

@@ -10,8 +10,8 @@ use super::action::{Action, Outcome};
 use super::cache::Cache;
 use super::clock::Clock;
 use super::object::{
-    controller_of, controller_ref, count, generation, is_deleting, key, label, name, namespace,
-    pod_available, pod_available_in, pod_phase, pod_ready, prefix, uid,
+    controller_ref, count, generation, is_deleting, key, label, name, namespace, pod_available,
+    pod_available_in, pod_phase, pod_ready, prefix,
 };
 use super::pod::new_pod;
 use super::revisions;
@@ -50,20 +50,15 @@ pub fn reconcile(cache: &Cache, key_: &str, clock: &Clock) -> Outcome {
     };
     let current_template =
         revisions::template_of(cache, ns, &current_rev).unwrap_or_else(|| spec["template"].clone());
-    let owner_uid = uid(sts);
     let mut pods: Vec<(u32, String, Value)> = cache
-        .children(owner_uid)
+        .controlled(sts, "StatefulSet", "/core/pods/")
         .into_iter()
-        .filter(|k| k.starts_with("/core/pods/"))
-        .filter_map(|k| {
-            let p = cache.get(&k)?;
-            let mine =
-                controller_of(p).is_some_and(|(kd, _, u)| kd == "StatefulSet" && u == owner_uid);
+        .filter_map(|(k, p)| {
             let ordinal = name(p)
                 .strip_prefix(&format!("{sts_name}-"))?
                 .parse::<u32>()
                 .ok()?;
-            mine.then(|| (ordinal, k.clone(), p.clone()))
+            Some((ordinal, k, p.clone()))
         })
         .collect();
     pods.sort_by_key(|(o, _, _)| *o);

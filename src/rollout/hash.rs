@@ -10,21 +10,31 @@ const HASH_LABEL: &str = "pod-template-hash";
 /// The hash of a pod template; `collision_count` (the Deployment's `status.collisionCount`)
 /// changes it after a name clash.
 pub fn pod_template_hash(template: &Value, collision_count: Option<u32>) -> String {
-    let mut hash: u32 = 0x811c_9dc5;
-    let mut feed = |bytes: &[u8]| {
-        for &b in bytes {
-            hash ^= u32::from(b);
-            hash = hash.wrapping_mul(0x0100_0193);
-        }
-    };
     // serde_json's map is ordered by key, so this text is canonical.
-    feed(without_hash_label(template).to_string().as_bytes());
+    let mut hash = fnv1a(
+        FNV_OFFSET,
+        without_hash_label(template).to_string().as_bytes(),
+    );
     if let Some(count) = collision_count {
-        feed(&count.to_le_bytes());
-        feed(&[0; 4]);
+        hash = fnv1a(hash, &count.to_le_bytes());
+        hash = fnv1a(hash, &[0; 4]);
     }
     safe_encode(&hash.to_string())
 }
+
+/// FNV-1a's 32-bit offset basis: where a fresh [`fnv1a`] starts.
+pub const FNV_OFFSET: u32 = 0x811c_9dc5;
+
+/// FNV-1a 32 of `bytes`, continuing from `hash` (start with [`FNV_OFFSET`]): the stable,
+/// cheap hash Kubernetes uses for names, and kplan for everything derived from one.
+pub fn fnv1a(hash: u32, bytes: &[u8]) -> u32 {
+    bytes
+        .iter()
+        .fold(hash, |h, &b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+}
+
+/// apimachinery's alphabet for generated names: no vowels, no look-alike characters.
+pub const SAFE_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 /// Templates equal once the `pod-template-hash` label is removed from both (`EqualIgnoreHash`).
 pub fn template_equal_ignoring_hash(a: &Value, b: &Value) -> bool {
@@ -80,9 +90,8 @@ fn is_empty(v: &Value) -> bool {
 
 /// apimachinery's `SafeEncodeString`: no vowels, no look-alike characters.
 fn safe_encode(s: &str) -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     s.bytes()
-        .map(|b| ALPHABET[usize::from(b) % ALPHABET.len()] as char)
+        .map(|b| SAFE_ALPHABET[usize::from(b) % SAFE_ALPHABET.len()] as char)
         .collect()
 }
 

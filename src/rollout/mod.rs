@@ -12,7 +12,7 @@ mod rolling;
 mod simulate;
 mod status;
 
-pub use hash::{pod_template_hash, template_equal_ignoring_hash};
+pub use hash::{FNV_OFFSET, SAFE_ALPHABET, fnv1a, pod_template_hash, template_equal_ignoring_hash};
 pub use int_or_percent::{IntOrPercent, IntOrPercentError};
 pub use rolling::{Fenceposts, ReplicaCounts, scale_down_old, scale_up_new};
 pub use simulate::{Step, Strategy, simulate};

@@ -4,7 +4,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::super::http::meta::{parse_rfc3339, rfc3339};
+use crate::time::{parse_rfc3339, rfc3339};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {

@@ -201,13 +201,11 @@ fn split(k: &str) -> Option<(&str, &str)> {
 }
 
 fn short(s: &str) -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut h = s.bytes().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
+    use crate::rollout::{FNV_OFFSET, SAFE_ALPHABET, fnv1a};
+    let mut h = fnv1a(FNV_OFFSET, s.as_bytes());
     (0..5)
         .map(|_| {
-            let c = ALPHABET[(h % 27) as usize] as char;
+            let c = SAFE_ALPHABET[(h % 27) as usize] as char;
             h /= 27;
             c
         })

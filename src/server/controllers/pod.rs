@@ -205,7 +205,7 @@ fn status_for(
     let old = &pod["status"];
     let delay = opts.pod_ready_delay.as_secs_f64();
     let ts = |sim_offset: f64| {
-        super::super::http::meta::rfc3339(super::clock::secs(created + clock.real(sim_offset)))
+        crate::time::rfc3339(super::clock::secs(created + clock.real(sim_offset)))
     };
     let started_at = ts(delay / 2.0);
     let finished_at = ts(delay + opts.job_duration.as_secs_f64());
@@ -396,9 +396,7 @@ fn qos_class(spec: &Value) -> &'static str {
 }
 
 fn fnv(s: &str) -> u32 {
-    s.bytes().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
+    crate::rollout::fnv1a(crate::rollout::FNV_OFFSET, s.as_bytes())
 }
 
 fn short_hash(s: &str, len: usize) -> String {

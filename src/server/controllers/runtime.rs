@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use super::super::http::meta::{new_uid, rfc3339};
+use super::super::http::meta::new_uid;
 use super::super::store::{EventType, Store, StoreError, Stored};
 use super::action::{Action, Outcome};
 use super::cache::Cache;
@@ -500,7 +500,10 @@ async fn perform(store: &Store, action: &Action) -> Result<Stored, StoreError> {
                     .expect("controllers build metadata");
                 meta.insert("name".into(), json!(name));
                 meta.insert("uid".into(), json!(new_uid()));
-                meta.insert("creationTimestamp".into(), json!(now_timestamp()));
+                meta.insert(
+                    "creationTimestamp".into(),
+                    json!(crate::time::now_rfc3339()),
+                );
                 meta.remove("resourceVersion");
                 if collection.starts_with("/apps/") || collection.starts_with("/batch/") {
                     meta.insert("generation".into(), json!(1));
@@ -527,13 +530,6 @@ async fn perform(store: &Store, action: &Action) -> Result<Stored, StoreError> {
     }
 }
 
-fn now_timestamp() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    rfc3339(secs)
-}
-
 fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
@@ -543,7 +539,7 @@ fn truncate(s: &str, max: usize) -> &str {
 
 /// Five characters from the alphabet the API server uses for `generateName`.
 fn suffix() -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    use crate::rollout::SAFE_ALPHABET;
     let mut b = [0u8; 5];
     if getrandom::fill(&mut b).is_err() {
         let n = std::time::SystemTime::now()
@@ -558,6 +554,6 @@ fn suffix() -> String {
         ];
     }
     b.iter()
-        .map(|x| ALPHABET[usize::from(*x) % ALPHABET.len()] as char)
+        .map(|x| SAFE_ALPHABET[usize::from(*x) % SAFE_ALPHABET.len()] as char)
         .collect()
 }

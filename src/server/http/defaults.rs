@@ -188,11 +188,7 @@ fn service(obj: &mut Value) {
 /// namespace/name, so a re-created service gets the same IP. `.0`, `.1` and broadcast-like
 /// addresses are skipped.
 fn cluster_ip(key: &str) -> String {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in key.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
+    let h = crate::rollout::fnv1a(crate::rollout::FNV_OFFSET, key.as_bytes());
     let offset = (h % ((1 << 20) - 4)) + 2;
     let ip = (10u32 << 24) | (96 << 16) | offset;
     format!(

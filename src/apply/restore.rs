@@ -66,16 +66,7 @@ pub fn applyable(live: &Value) -> Value {
         o.remove("status");
     }
     if let Some(meta) = v["metadata"].as_object_mut() {
-        for field in [
-            "uid",
-            "resourceVersion",
-            "generation",
-            "creationTimestamp",
-            "managedFields",
-            "selfLink",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-        ] {
+        for field in crate::diff::SERVER_METADATA {
             meta.remove(field);
         }
     }

@@ -18,7 +18,7 @@ pub use defaults::{Side, pod_spec_path};
 pub use field_change::FieldChange;
 pub use field_schema::{FieldSchema, KindSchema, ListKeys};
 pub use ignore_rule::{IgnoreRule, IgnoreRuleError};
-pub use normalize::{DiffContext, Normalized, normalize_one, normalize_pair};
+pub use normalize::{DiffContext, Normalized, SERVER_METADATA, normalize_one, normalize_pair};
 pub use object_diff::ObjectDiff;
 pub use options::DiffOptions;
 pub use quantity::{Quantity, QuantityError};

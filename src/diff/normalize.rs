@@ -21,8 +21,9 @@ use super::quantity::Quantity;
 use super::secret::{fold_string_data, is_secret, mask_one, mask_pair};
 use super::{DiffOptions, FieldChange};
 
-/// Server bookkeeping under `metadata`, never part of a comparison.
-const SERVER_METADATA: [&str; 9] = [
+/// What the API server writes under `metadata`: never part of a comparison, and never sent
+/// back when a live object becomes a manifest again.
+pub const SERVER_METADATA: [&str; 8] = [
     "uid",
     "resourceVersion",
     "generation",
@@ -31,8 +32,6 @@ const SERVER_METADATA: [&str; 9] = [
     "selfLink",
     "deletionTimestamp",
     "deletionGracePeriodSeconds",
-    // The identity (shown in every header) is not repeated as a field.
-    "namespace",
 ];
 
 /// Tool and controller bookkeeping annotations. The last-applied copy would also repeat a
@@ -148,6 +147,8 @@ fn strip_server_fields(v: &mut Value) {
         for key in SERVER_METADATA {
             meta.remove(key);
         }
+        // The identity (shown in every header) is not repeated as a field.
+        meta.remove("namespace");
         if let Some(annotations) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
             for key in SERVER_ANNOTATIONS {
                 annotations.remove(key);

@@ -222,13 +222,9 @@ fn stages_of(
                 if o.action == Action::NoOp && is_member {
                     continue;
                 }
-                let Some(d) = &o.desired else { continue };
-                let mut v = Value::clone(d);
-                if let Some(ns) = &o.key.namespace
-                    && v["metadata"]["namespace"].is_null()
-                {
-                    v["metadata"]["namespace"] = json!(ns);
-                }
+                let Some(v) = desired_in_namespace(o) else {
+                    continue;
+                };
                 if o.action == Action::Replace {
                     Step::Replace(v)
                 } else {
@@ -265,18 +261,20 @@ fn unchanged_members<'p>(plan: &'p Plan, stages: &'p [Stage]) -> impl Iterator<I
     plan.objects
         .iter()
         .filter(|o| o.action == Action::NoOp)
-        .filter_map(|o| {
-            o.desired.as_ref().map(|d| {
-                let mut v = Value::clone(d);
-                if let Some(ns) = &o.key.namespace
-                    && v["metadata"]["namespace"].is_null()
-                {
-                    v["metadata"]["namespace"] = json!(ns);
-                }
-                v
-            })
-        })
+        .filter_map(desired_in_namespace)
         .filter(move |v| ClientKey::of(v).is_ok_and(|k| !written.contains(&k)))
+}
+
+/// The desired object, in the namespace the plan resolved for it (kubectl's rule: the
+/// context's namespace, or `-n`, when the manifest names none).
+fn desired_in_namespace(o: &crate::plan::PlannedObject) -> Option<Value> {
+    let mut v = Value::clone(o.desired.as_ref()?);
+    if let Some(ns) = &o.key.namespace
+        && v["metadata"]["namespace"].is_null()
+    {
+        v["metadata"]["namespace"] = json!(ns);
+    }
+    Some(v)
 }
 
 /// A saved plan applies only while nothing it read has changed, and only the manifests it was

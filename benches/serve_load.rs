@@ -35,6 +35,21 @@ fn rss_kib(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// CPU time (user + system) a process has used so far, from `/proc/PID/stat`.
+fn cpu_time(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse::<u64>().ok())
+        .sum();
+    // USER_HZ is 100 on Linux.
+    Duration::from_millis(ticks * 10)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -125,6 +140,8 @@ async fn main() {
         .expect("namespace");
     let payload = "x".repeat(900);
     let next = Arc::new(AtomicUsize::new(0));
+    let server_pid = child.id().to_string();
+    let (server_cpu0, own_cpu0) = (cpu_time(&server_pid), cpu_time("self"));
     let t0 = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..clients {
@@ -151,6 +168,8 @@ async fn main() {
         latencies.extend(t.await.expect("writer task"));
     }
     let write_time = t0.elapsed();
+    let server_cpu = cpu_time(&server_pid) - server_cpu0;
+    let own_cpu = cpu_time("self") - own_cpu0;
     latencies.sort();
     let loaded = rss_kib(child.id());
 
@@ -258,6 +277,11 @@ async fn main() {
         "| create latency p50 / p99 | {:.2} / {:.2} ms |",
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.99)
+    );
+    println!(
+        "| CPU per create: server / load generator | {:.0} / {:.0} µs |",
+        server_cpu.as_secs_f64() * 1e6 / objects as f64,
+        own_cpu.as_secs_f64() * 1e6 / objects as f64
     );
     println!(
         "| reads/s (GET by name) | {:.0} |",

@@ -224,9 +224,10 @@ impl ApiState {
         let nsr = self.catalog.find("", "v1", "namespaces").expect("built-in");
         let k = key(&nsr, None, ns);
         let found = self
-            .read(&k)
+            .store
+            .exists(&k)
             .map_err(|e| ApiError::internal(e.to_string()))?;
-        if found.is_some() {
+        if found {
             Ok(())
         } else {
             Err(ApiError::not_found("namespaces", "", "namespaces", ns))

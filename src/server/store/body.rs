@@ -83,11 +83,7 @@ pub(super) fn set_resource_version(value: &mut Value, revision: String) {
 }
 
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|window| window == needle)
-        .map(|at| at + from)
+    memchr::memmem::find(haystack.get(from..)?, needle).map(|at| at + from)
 }
 
 #[cfg(test)]

@@ -28,31 +28,6 @@ impl<'c> Snapshot<'c> {
         schema::read_compacted(&self.tx)
     }
 
-    pub(super) fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
-        let mut stmt = self.tx.prepare_cached(GET)?;
-        let row = stmt
-            .query_row([key], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, bool>(1)?,
-                    row.get::<_, Vec<u8>>(2)?,
-                ))
-            })
-            .optional()?;
-        match row {
-            Some((revision, false, bytes)) => Ok(Some(
-                Row {
-                    key: key.to_owned(),
-                    revision,
-                    kind: EventType::Modified,
-                    bytes,
-                }
-                .into_stored()?,
-            )),
-            _ => Ok(None),
-        }
-    }
-
     /// Live objects under `prefix` as of `revision`, in key order, after `after`; at most
     /// `limit` (0 = all). The flag says whether more remain.
     pub(super) fn list(
@@ -128,4 +103,40 @@ fn upper_bound(end: Option<&[u8]>) -> ToSqlOutput<'_> {
         Some(end) => ToSqlOutput::Borrowed(ValueRef::Text(end)),
         None => ToSqlOutput::Borrowed(ValueRef::Blob(&[])),
     }
+}
+
+/// The live object under `key`. One statement is one read transaction, so it needs no
+/// snapshot of its own.
+pub(super) fn get(conn: &Connection, key: &str) -> Result<Option<Stored>, StoreError> {
+    let mut stmt = conn.prepare_cached(GET)?;
+    let row = stmt
+        .query_row([key], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, bool>(1)?,
+                row.get::<_, Vec<u8>>(2)?,
+            ))
+        })
+        .optional()?;
+    match row {
+        Some((revision, false, bytes)) => Ok(Some(
+            Row {
+                key: key.to_owned(),
+                revision,
+                kind: EventType::Modified,
+                bytes,
+            }
+            .into_stored()?,
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// Whether `key` has a live object, without reading (or parsing) its value.
+pub(super) fn exists(conn: &Connection, key: &str) -> Result<bool, StoreError> {
+    let mut stmt = conn.prepare_cached(schema::LATEST)?;
+    let deleted = stmt
+        .query_row([key], |row| row.get::<_, bool>(1))
+        .optional()?;
+    Ok(deleted == Some(false))
 }

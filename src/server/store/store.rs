@@ -11,7 +11,7 @@ use super::read_pool::ReadPool;
 use super::request::{CompactJob, Op, Request, Write};
 use super::schema::{self, DB_FILE};
 use super::shared::Shared;
-use super::snapshot::Snapshot;
+use super::snapshot::{self, Snapshot};
 use super::writer::Writer;
 use super::{List, StoreError, StoreStats, Stored, Watch, WatchEvent};
 
@@ -151,7 +151,12 @@ impl Store {
     pub fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
         self.inner
             .reads
-            .with(|conn| Snapshot::begin(conn)?.get(key))
+            .with(|conn| snapshot::get(conn, key))
+    }
+
+    /// Whether `key` has a live object; cheaper than [`Store::get`], which parses it.
+    pub fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        self.inner.reads.with(|conn| snapshot::exists(conn, key))
     }
 
     /// Live objects whose key starts with `prefix`, in key order, after `continue_after`

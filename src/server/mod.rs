@@ -13,4 +13,5 @@ pub mod bootstrap;
 pub mod catalog;
 pub mod controllers;
 pub mod http;
+pub mod random;
 pub mod store;

@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::super::http::meta::new_uid;
+use super::super::random::name_suffix;
 use super::super::store::{EventType, Store, StoreError, Stored};
 use super::action::{Action, Outcome};
 use super::cache::Cache;
@@ -493,7 +494,7 @@ async fn perform(store: &Store, action: &Action) -> Result<Stored, StoreError> {
                     n.to_string()
                 } else {
                     let base = v["metadata"]["generateName"].as_str().unwrap_or("x-");
-                    format!("{}{}", truncate(base, 58), suffix())
+                    format!("{}{}", truncate(base, 58), name_suffix())
                 };
                 let meta = v["metadata"]
                     .as_object_mut()
@@ -537,23 +538,3 @@ fn truncate(s: &str, max: usize) -> &str {
     }
 }
 
-/// Five characters from the alphabet the API server uses for `generateName`.
-fn suffix() -> String {
-    use crate::rollout::SAFE_ALPHABET;
-    let mut b = [0u8; 5];
-    if getrandom::fill(&mut b).is_err() {
-        let n = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        b = [
-            n as u8,
-            (n >> 8) as u8,
-            (n >> 16) as u8,
-            (n >> 24) as u8,
-            (n >> 3) as u8,
-        ];
-    }
-    b.iter()
-        .map(|x| SAFE_ALPHABET[usize::from(*x) % SAFE_ALPHABET.len()] as char)
-        .collect()
-}

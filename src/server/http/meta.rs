@@ -1,31 +1,6 @@
 //! Server-populated metadata: uid, creationTimestamp, generation.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// A random (version 4) UUID, as the API server gives every object.
-pub fn new_uid() -> String {
-    let mut b = [0u8; 16];
-    // The OS RNG failing is not something a server can work around; fall back to the clock
-    // rather than refusing to create objects.
-    if getrandom::fill(&mut b).is_err() {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        b = nanos.to_le_bytes();
-    }
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        h[0..4].concat(),
-        h[4..6].concat(),
-        h[6..8].concat(),
-        h[8..10].concat(),
-        h[10..16].concat()
-    )
-}
-
+pub use super::super::random::uid as new_uid;
 pub use crate::time::{now_rfc3339, parse_rfc3339, rfc3339};
 
 /// kubectl's AGE: `45s`, `12m`, `3h`, `5d`, `2y`.

@@ -7,6 +7,7 @@ use super::super::catalog::Resource;
 use super::super::store::{StoreError, Stored};
 use super::apply::ssa::Node;
 use super::defaults::{apply_defaults, has_generation};
+use super::super::random::name_suffix;
 use super::meta::{new_uid, now_rfc3339};
 use super::patch::{apply_json_patch, merge_patch};
 use super::query::Query;
@@ -48,6 +49,18 @@ pub fn store_error(e: StoreError, r: &Resource, name: &str) -> ApiError {
             format!("too old resource version: (compacted {compacted})"),
         ),
         other => ApiError::internal(other.to_string()),
+    }
+}
+
+/// [`served`] without a copy when the object already names the requested version, as stored
+/// objects do unless a resource is served in several versions.
+pub fn served_ref<'a>(value: &'a Value, r: &Resource) -> std::borrow::Cow<'a, Value> {
+    if value["kind"].as_str() == Some(r.kind.as_str())
+        && value["apiVersion"].as_str() == Some(r.api_version().as_str())
+    {
+        std::borrow::Cow::Borrowed(value)
+    } else {
+        std::borrow::Cow::Owned(served(value.clone(), r))
     }
 }
 
@@ -231,7 +244,7 @@ pub async fn create(
         body["metadata"]["generateName"].as_str(),
     ) {
         (Some(n), _) if !n.is_empty() => n.to_string(),
-        (_, Some(prefix)) if !prefix.is_empty() => format!("{prefix}{}", &new_uid()[..5]),
+        (_, Some(prefix)) if !prefix.is_empty() => format!("{prefix}{}", name_suffix()),
         _ => {
             return Err(ApiError::new(422, "Invalid", format!("{} \"\" is invalid: metadata.name: Required value: name or generateName is required", r.kind))
                 .details(json!({"kind": r.kind, "causes": [{"reason": "FieldValueRequired", "message": "Required value: name or generateName is required", "field": "metadata.name"}]})));
@@ -247,9 +260,6 @@ pub async fn create(
     } else {
         None
     };
-    if let Some(ns) = &namespace {
-        state.require_namespace(ns)?;
-    }
     populate_new(&mut body, r, namespace.as_deref(), &name);
     if r.has_subresource("status") && r.kind != "Namespace" {
         // Status is written through /status only; a create starts without it.
@@ -259,17 +269,35 @@ pub async fn create(
     }
     apply_defaults(r, &mut body);
     let mut warnings = Vec::new();
-    state.validate(r, &body, q, &mut warnings)?;
+    if let Err(invalid) = state.validate(r, &body, q, &mut warnings) {
+        // The API server's admission refuses a missing namespace before validation looks.
+        if let Some(ns) = &namespace {
+            state.require_namespace(ns)?;
+        }
+        return Err(invalid);
+    }
     let body = served(body, r);
     if q.dry_run() {
+        if let Some(ns) = &namespace {
+            state.require_namespace(ns)?;
+        }
         return Ok(body);
     }
     let key = key(r, namespace.as_deref(), &name);
-    let stored = state
+    // The writer checks the namespace in the create's transaction: one lookup, and no
+    // namespace deletion can land between the check and the write.
+    let namespace_key = namespace.as_deref().map(|ns| state.namespace_key(ns));
+    let stored = match state
         .store
-        .create(key, body)
+        .create_requiring(key, namespace_key, body)
         .await
-        .map_err(|e| store_error(e, r, &name))?;
+    {
+        Err(StoreError::RequiredMissing(_)) => {
+            let ns = namespace.as_deref().unwrap_or_default();
+            return Err(ApiError::not_found("namespaces", "", "namespaces", ns));
+        }
+        other => other.map_err(|e| store_error(e, r, &name))?,
+    };
     state.after_write(r, &stored.value, false);
     Ok(served(stored.value, r))
 }

@@ -221,8 +221,7 @@ impl ApiState {
 
     /// 404 unless the namespace exists, as the API server refuses objects in missing namespaces.
     pub fn require_namespace(&self, ns: &str) -> Result<(), ApiError> {
-        let nsr = self.catalog.find("", "v1", "namespaces").expect("built-in");
-        let k = key(&nsr, None, ns);
+        let k = self.namespace_key(ns);
         let found = self
             .store
             .exists(&k)
@@ -232,6 +231,12 @@ impl ApiState {
         } else {
             Err(ApiError::not_found("namespaces", "", "namespaces", ns))
         }
+    }
+
+    /// The store key of namespace `ns`.
+    pub fn namespace_key(&self, ns: &str) -> String {
+        let nsr = self.catalog.find("", "v1", "namespaces").expect("built-in");
+        key(&nsr, None, ns)
     }
 
     /// Side effects of a committed write: CRDs register or unregister their resources.

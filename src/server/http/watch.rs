@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::super::catalog::Resource;
 use super::super::store::{EventType, StoreError};
-use super::objects::{list, prefix, served, store_error};
+use super::objects::{list, prefix, served_ref, store_error};
 use super::query::Query;
 use super::selector::Selector;
 use super::state::ApiState;
@@ -68,7 +68,6 @@ pub async fn watch(
         .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(|e| store_error(e, &r, ""))?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
-    let r2 = r.clone();
     let bookmark = {
         let (api_version, kind) = (r.api_version(), r.kind.clone());
         move |revision: i64, initial_end: bool| -> Bytes {
@@ -86,17 +85,22 @@ pub async fn watch(
             Bytes::from(line)
         }
     };
-    let encode = move |kind: &str, obj: Value, rv: i64| -> Bytes {
-        let object = if as_table {
+    let encode = move |kind: &str, obj: &Value, rv: i64| -> Bytes {
+        let obj = served_ref(obj, &r);
+        let mut line = if as_table {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
-            table(&r, &[obj], Some(rv), None, now)
+            let object = table(&r, &[obj.into_owned()], Some(rv), None, now);
+            serde_json::to_vec(&json!({"type": kind, "object": object}))
         } else {
-            obj
-        };
-        let mut line =
-            serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
+            // Serialised straight from the shared event: no copy of the object.
+            serde_json::to_vec(&Event {
+                kind,
+                object: obj.as_ref(),
+            })
+        }
+        .unwrap_or_default();
         line.push(b'\n');
         Bytes::from(line)
     };
@@ -106,7 +110,7 @@ pub async fn watch(
                 .as_str()
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(start);
-            if tx.send(Ok(encode("ADDED", obj, rv))).await.is_err() {
+            if tx.send(Ok(encode("ADDED", &obj, rv))).await.is_err() {
                 return;
             }
         }
@@ -143,8 +147,8 @@ pub async fn watch(
                         }
                         None | Some(Err(_)) => return,
                         Some(Ok(ev)) => {
-                            let obj = served(ev.object.value, &r2);
-                            if !labels.matches_labels(&obj) || !fields.matches_fields(&obj) {
+                            let obj = &ev.object.value;
+                            if !labels.matches_labels(obj) || !fields.matches_fields(obj) {
                                 continue;
                             }
                             let kind = match ev.kind {
@@ -169,6 +173,14 @@ pub async fn watch(
         HeaderValue::from_static("application/json"),
     );
     Ok(response)
+}
+
+/// One line of a watch, borrowing its object.
+#[derive(serde::Serialize)]
+struct Event<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    object: &'a Value,
 }
 
 /// A `Stream` over an mpsc receiver, without another crate.

@@ -9,6 +9,9 @@ pub enum StoreError {
     AlreadyExists,
     #[error("the object does not exist")]
     NotFound,
+    /// A create named a key that must be live when it commits (its namespace), and it is not.
+    #[error("{0} does not exist")]
+    RequiredMissing(String),
     #[error("the object has been modified; its current revision is {current}")]
     Conflict { current: i64 },
     #[error("the requested revision has been compacted; the oldest available is {compacted}")]

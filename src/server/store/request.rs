@@ -27,6 +27,8 @@ pub(super) struct Write {
 pub(super) enum Op {
     Create {
         key: String,
+        /// Checked in the same transaction: the create fails unless this key is live.
+        requires: Option<String>,
         body: Body,
         value: Value,
     },

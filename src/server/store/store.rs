@@ -104,9 +104,27 @@ impl Store {
 
     /// Create: fails with `AlreadyExists` if the key has a live object. Sets
     /// `metadata.resourceVersion` in `value` to the new revision before storing.
-    pub async fn create(&self, key: String, mut value: Value) -> Result<Stored, StoreError> {
+    pub async fn create(&self, key: String, value: Value) -> Result<Stored, StoreError> {
+        self.create_requiring(key, None, value).await
+    }
+
+    /// Create, if `requires` (e.g. the namespace's key) names a live object when the write
+    /// commits; `RequiredMissing` otherwise. Checked by the writer in the create's own
+    /// transaction, so no deletion can slip in between the check and the write.
+    pub async fn create_requiring(
+        &self,
+        key: String,
+        requires: Option<String>,
+        mut value: Value,
+    ) -> Result<Stored, StoreError> {
         let body = Body::encode(&mut value)?;
-        self.write(Op::Create { key, body, value }).await
+        self.write(Op::Create {
+            key,
+            requires,
+            body,
+            value,
+        })
+        .await
     }
 
     /// Update: `expected` = Some(rv) makes it compare-and-swap (`Conflict` with the live

@@ -45,14 +45,16 @@ impl Watch {
     /// The next change; `None` once the store has closed (after the events already queued).
     /// `Err(TooSlow)` means this watcher fell more than the broadcast buffer behind and lost
     /// events: it ends there, and the client must list again, as with etcd. A watch ends after
-    /// any error. Cancel-safe: dropping the future (in `select!`) loses no event.
-    pub async fn next(&mut self) -> Option<Result<WatchEvent, StoreError>> {
+    /// any error. Cancel-safe: dropping the future (in `select!`) loses no event. Events are
+    /// shared with every other watcher (a deep copy per watcher would be most of a write's
+    /// cost with several watchers).
+    pub async fn next(&mut self) -> Option<Result<Arc<WatchEvent>, StoreError>> {
         if self.finished {
             return None;
         }
         if let Some(row) = self.history.pop_front() {
             self.position = row.revision;
-            let event = row.into_event();
+            let event = row.into_event().map(Arc::new);
             self.finished = event.is_err();
             return Some(event);
         }
@@ -67,7 +69,7 @@ impl Watch {
                     self.replayed_to = revision;
                     self.position = revision;
                     if event.object.key.starts_with(&self.prefix) {
-                        return Some(Ok(Arc::unwrap_or_clone(event)));
+                        return Some(Ok(event));
                     }
                 }
                 Err(RecvError::Lagged(_)) => {

@@ -180,7 +180,19 @@ impl Writer {
 
     fn apply(&mut self, op: Op) -> WriteResult {
         match op {
-            Op::Create { key, body, value } => self.create(key, &body, value),
+            Op::Create {
+                key,
+                requires,
+                body,
+                value,
+            } => {
+                if let Some(required) = requires
+                    && !self.latest(&required)?.is_some_and(|latest| !latest.deleted)
+                {
+                    return Err(StoreError::RequiredMissing(required));
+                }
+                self.create(key, &body, value)
+            }
             Op::Update {
                 key,
                 expected,

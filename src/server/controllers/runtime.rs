@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::super::http::meta::new_uid;
 use super::super::random::name_suffix;
-use super::super::store::{EventType, Store, StoreError, Stored};
+use super::super::store::{EventType, Store, StoreError, Stored, Written};
 use super::action::{Action, Outcome};
 use super::cache::Cache;
 use super::clock::Clock;
@@ -525,7 +525,10 @@ async fn perform(store: &Store, action: &Action) -> Result<Stored, StoreError> {
             let expected = value["metadata"]["resourceVersion"]
                 .as_str()
                 .and_then(|r| r.parse().ok());
-            store.update(key.clone(), expected, value.clone()).await
+            store
+                .update(key.clone(), expected, value.clone())
+                .await
+                .map(Written::into_stored)
         }
         Action::Delete { key } => store.delete(key.clone(), None).await,
     }

@@ -9,6 +9,7 @@ use super::defaults::apply_defaults;
 use super::meta::now_rfc3339;
 use super::objects::{create, write_with};
 use super::query::Query;
+use super::reply::Reply;
 use super::state::ApiState;
 use super::status::ApiError;
 use super::target::Target;
@@ -25,7 +26,7 @@ pub async fn server_side_apply(
     q: &Query,
     name: &str,
     body: &[u8],
-) -> Result<Value, ApiError> {
+) -> Result<Reply, ApiError> {
     let manager = q
         .get("fieldManager")
         .filter(|m| !m.is_empty())
@@ -115,7 +116,7 @@ pub async fn server_side_apply(
             if expected.is_none_or(|e| Some(e) == live_version)
                 && applier.apply(&live, &config).map_err(failed)?.is_none()
             {
-                return Ok(live);
+                return Ok(Reply::tree(live));
             }
             write_with(
                 state,

@@ -14,6 +14,7 @@ mod openapi;
 mod patch;
 mod protobuf;
 mod query;
+mod reply;
 mod scale;
 mod selector;
 mod smp;
@@ -340,15 +341,18 @@ async fn route(
         }
         ("POST", None) => {
             let obj = decode_body(content_type, &body)?;
-            let created = objects::create(api, &r, &t, &q, obj).await?;
-            Ok(json_response(StatusCode::CREATED, &created))
+            Ok(objects::create(api, &r, &t, &q, obj).await?.into_response())
         }
         ("PUT", Some(name)) => {
             let obj = decode_body(content_type, &body)?;
-            ok(objects::update(api, &r, &t, &q, name, obj).await?)
+            Ok(objects::update(api, &r, &t, &q, name, obj)
+                .await?
+                .into_response())
         }
         ("PATCH", Some(name)) => {
-            ok(objects::patch(api, &r, &t, &q, name, content_type, &body).await?)
+            Ok(objects::patch(api, &r, &t, &q, name, content_type, &body)
+                .await?
+                .into_response())
         }
         ("DELETE", Some(name)) => {
             let options = objects::DeleteOptions::read(&q, &body);

@@ -4,13 +4,14 @@
 use serde_json::{Map, Value, json};
 
 use super::super::catalog::Resource;
+use super::super::random::name_suffix;
 use super::super::store::{StoreError, Stored};
 use super::apply::ssa::Node;
 use super::defaults::{apply_defaults, has_generation};
-use super::super::random::name_suffix;
 use super::meta::{new_uid, now_rfc3339};
 use super::patch::{apply_json_patch, merge_patch};
 use super::query::Query;
+use super::reply::Reply;
 use super::selector::Selector;
 use super::smp::strategic_merge;
 use super::state::ApiState;
@@ -236,7 +237,7 @@ pub async fn create(
     t: &Target,
     q: &Query,
     mut body: Value,
-) -> Result<Value, ApiError> {
+) -> Result<Reply, ApiError> {
     ensure_metadata(&mut body)?;
     check_identity(&body, r, t)?;
     let name = match (
@@ -281,7 +282,7 @@ pub async fn create(
         if let Some(ns) = &namespace {
             state.require_namespace(ns)?;
         }
-        return Ok(body);
+        return Ok(Reply::tree(body).created());
     }
     let key = key(r, namespace.as_deref(), &name);
     // The writer checks the namespace in the create's transaction: one lookup, and no
@@ -298,8 +299,8 @@ pub async fn create(
         }
         other => other.map_err(|e| store_error(e, r, &name))?,
     };
-    state.after_write(r, &stored.value, false);
-    Ok(served(stored.value, r))
+    state.after_write(r, &stored.stored().value, false);
+    Ok(Reply::written(stored, r).created())
 }
 
 /// Keeps what the server owns from the stored object; bumps generation when the spec changed.
@@ -381,7 +382,7 @@ pub async fn update(
     q: &Query,
     name: &str,
     mut body: Value,
-) -> Result<Value, ApiError> {
+) -> Result<Reply, ApiError> {
     ensure_metadata(&mut body)?;
     check_identity(&body, r, t)?;
     let expected = body["metadata"]["resourceVersion"]
@@ -413,7 +414,7 @@ pub async fn write_with(
     expected: Option<i64>,
     change: impl Fn(&Value) -> Result<Value, ApiError>,
     status_only: bool,
-) -> Result<Value, ApiError> {
+) -> Result<Reply, ApiError> {
     let key = key(r, t.namespace.as_deref(), name);
     for _ in 0..8 {
         let current: Option<Stored> = state.read(&key).map_err(|e| store_error(e, r, name))?;
@@ -440,7 +441,7 @@ pub async fn write_with(
         state.validate(r, &new, q, &mut warnings)?;
         let new = served(new, r);
         if q.dry_run() {
-            return Ok(new);
+            return Ok(Reply::tree(new));
         }
         match state
             .store
@@ -448,8 +449,8 @@ pub async fn write_with(
             .await
         {
             Ok(stored) => {
-                state.after_write(r, &stored.value, false);
-                return Ok(served(stored.value, r));
+                state.after_write(r, &stored.stored().value, false);
+                return Ok(Reply::written(stored, r));
             }
             Err(StoreError::Conflict { .. }) if expected.is_none() => {}
             Err(e) => return Err(store_error(e, r, name)),
@@ -471,7 +472,7 @@ pub async fn patch(
     name: &str,
     content_type: &str,
     body: &[u8],
-) -> Result<Value, ApiError> {
+) -> Result<Reply, ApiError> {
     let status_only = t.subresource.as_deref() == Some("status");
     let ct = content_type.split(';').next().unwrap_or_default().trim();
     match ct {

@@ -100,6 +100,7 @@ pub async fn handle(
         },
         false,
     )
-    .await?;
+    .await?
+    .into_value()?;
     Ok(to_scale(&updated))
 }

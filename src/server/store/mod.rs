@@ -46,6 +46,7 @@ mod stored;
 mod watch;
 mod watch_event;
 mod writer;
+mod written;
 
 #[cfg(test)]
 mod tests;
@@ -58,3 +59,4 @@ pub use store::Store;
 pub use stored::Stored;
 pub use watch::Watch;
 pub use watch_event::WatchEvent;
+pub use written::Written;

@@ -8,8 +8,9 @@ use tokio::sync::oneshot;
 use super::body::Body;
 use super::{StoreError, WatchEvent};
 
-/// A write's outcome: the committed change (shared with the watch broadcast) or why not.
-pub(super) type WriteResult = Result<Arc<WatchEvent>, StoreError>;
+/// A write's outcome: the committed change (shared with the watch broadcast) with the bytes
+/// stored for a create or update (a tombstone's bytes are the old object's), or why not.
+pub(super) type WriteResult = Result<(Arc<WatchEvent>, Option<Vec<u8>>), StoreError>;
 
 pub(super) enum Request {
     Write(Write),

@@ -13,7 +13,7 @@ use super::schema::{self, DB_FILE};
 use super::shared::Shared;
 use super::snapshot::{self, Snapshot};
 use super::writer::Writer;
-use super::{List, StoreError, StoreStats, Stored, Watch, WatchEvent};
+use super::{List, StoreError, StoreStats, Stored, Watch, WatchEvent, Written};
 
 /// Writes waiting for the writer; a full queue makes callers wait (back-pressure) instead of
 /// growing memory without bound.
@@ -105,7 +105,7 @@ impl Store {
     /// Create: fails with `AlreadyExists` if the key has a live object. Sets
     /// `metadata.resourceVersion` in `value` to the new revision before storing.
     pub async fn create(&self, key: String, value: Value) -> Result<Stored, StoreError> {
-        self.create_requiring(key, None, value).await
+        Ok(self.create_requiring(key, None, value).await?.into_stored())
     }
 
     /// Create, if `requires` (e.g. the namespace's key) names a live object when the write
@@ -116,9 +116,9 @@ impl Store {
         key: String,
         requires: Option<String>,
         mut value: Value,
-    ) -> Result<Stored, StoreError> {
+    ) -> Result<Written, StoreError> {
         let body = Body::encode(&mut value)?;
-        self.write(Op::Create {
+        self.written(Op::Create {
             key,
             requires,
             body,
@@ -134,9 +134,9 @@ impl Store {
         key: String,
         expected: Option<i64>,
         mut value: Value,
-    ) -> Result<Stored, StoreError> {
+    ) -> Result<Written, StoreError> {
         let body = Body::encode(&mut value)?;
-        self.write(Op::Update {
+        self.written(Op::Update {
             key,
             expected,
             body,
@@ -148,12 +148,22 @@ impl Store {
     /// Delete (a tombstone row): returns the object as last stored, with the deletion's
     /// revision (in `revision` and in `metadata.resourceVersion`).
     pub async fn delete(&self, key: String, expected: Option<i64>) -> Result<Stored, StoreError> {
-        self.write(Op::Delete { key, expected }).await
+        let (event, _) = self.write(Op::Delete { key, expected }).await?;
+        Ok(Arc::unwrap_or_clone(event).object)
+    }
+
+    async fn written(&self, op: Op) -> Result<Written, StoreError> {
+        match self.write(op).await? {
+            (event, Some(json)) => Ok(Written { event, json }),
+            (_, None) => Err(StoreError::Corrupt(
+                "the writer returned no stored bytes for a create or update".into(),
+            )),
+        }
     }
 
     /// Returns once the write is committed. A caller that goes away after sending does not
     /// cancel the write; it only misses the answer.
-    async fn write(&self, op: Op) -> Result<Stored, StoreError> {
+    async fn write(&self, op: Op) -> Result<(Arc<WatchEvent>, Option<Vec<u8>>), StoreError> {
         let requests = self.inner.with_links(|links| links.requests.clone())?;
         let (reply, answer) = oneshot::channel();
         requests
@@ -161,8 +171,7 @@ impl Store {
             .await
             .map_err(|_| StoreError::Closed)?;
         drop(requests);
-        let event = answer.await.map_err(|_| StoreError::Closed)??;
-        Ok(Arc::unwrap_or_clone(event).object)
+        answer.await.map_err(|_| StoreError::Closed)?
     }
 
     /// The live object under `key`, if any.

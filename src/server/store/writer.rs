@@ -134,7 +134,7 @@ impl Writer {
                 fail_all(replies, &error);
                 return;
             }
-            if let Ok(event) = &result {
+            if let Ok((event, _)) = &result {
                 events.push(Arc::clone(event));
             }
             replies.push(write.reply);
@@ -219,7 +219,8 @@ impl Writer {
             value: &bytes,
         })
         .map_err(|error| lost_race(error, StoreError::AlreadyExists))?;
-        Ok(self.committed(EventType::Added, key, revision, value))
+        let event = self.committed(EventType::Added, key, revision, value);
+        Ok((event, Some(bytes)))
     }
 
     fn update(
@@ -241,7 +242,8 @@ impl Writer {
             value: &bytes,
         })
         .map_err(|error| lost_race(error, StoreError::Conflict { current: latest.id }))?;
-        Ok(self.committed(EventType::Modified, key, revision, value))
+        let event = self.committed(EventType::Modified, key, revision, value);
+        Ok((event, Some(bytes)))
     }
 
     /// The tombstone keeps the deleted bytes unchanged (with their old resourceVersion);
@@ -262,7 +264,10 @@ impl Writer {
             value: &bytes,
         })
         .map_err(|error| lost_race(error, StoreError::Conflict { current: latest.id }))?;
-        Ok(self.committed(EventType::Deleted, key, revision, value))
+        Ok((
+            self.committed(EventType::Deleted, key, revision, value),
+            None,
+        ))
     }
 
     fn next_revision(&self) -> Result<i64, StoreError> {

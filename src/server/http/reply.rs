@@ -1,0 +1,106 @@
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::super::catalog::Resource;
+use super::super::store::Written;
+use super::objects::served;
+use super::status::ApiError;
+
+/// The object a create, update or patch answers with: a tree, or the bytes the store wrote.
+/// A committed write answers with exactly what was stored, so it is never serialised twice.
+#[derive(Debug)]
+pub struct Reply {
+    created: bool,
+    body: Body,
+}
+
+#[derive(Debug)]
+enum Body {
+    Tree(Value),
+    Json(Vec<u8>),
+}
+
+impl Reply {
+    pub fn tree(value: Value) -> Self {
+        Self {
+            created: false,
+            body: Body::Tree(value),
+        }
+    }
+
+    /// A committed write of `r`. Stored objects name the version they were written as, which
+    /// is the requested one; anything else is re-served as a tree.
+    pub fn written(written: Written, r: &Resource) -> Self {
+        let value = &written.stored().value;
+        let body = if value["kind"].as_str() == Some(r.kind.as_str())
+            && value["apiVersion"].as_str() == Some(r.api_version().as_str())
+        {
+            Body::Json(written.json)
+        } else {
+            Body::Tree(served(written.into_stored().value, r))
+        };
+        Self {
+            created: false,
+            body,
+        }
+    }
+
+    /// Answers 201 Created instead of 200.
+    #[must_use]
+    pub fn created(mut self) -> Self {
+        self.created = true;
+        self
+    }
+
+    /// The object as a tree, for callers that answer with something derived from it.
+    pub fn into_value(self) -> Result<Value, ApiError> {
+        match self.body {
+            Body::Tree(value) => Ok(value),
+            Body::Json(json) => serde_json::from_slice(&json)
+                .map_err(|e| ApiError::internal(format!("stored object does not parse: {e}"))),
+        }
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let code = if self.created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        let bytes = match self.body {
+            Body::Tree(value) => serde_json::to_vec(&value).unwrap_or_default(),
+            Body::Json(json) => json,
+        };
+        let mut response = (code, bytes).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tree_and_its_bytes_answer_alike() {
+        let value = serde_json::json!({"kind": "ConfigMap", "data": {"a": "b"}});
+        let from_tree = Reply::tree(value.clone()).into_value().unwrap();
+        let from_json = Reply {
+            created: false,
+            body: Body::Json(serde_json::to_vec(&value).unwrap()),
+        }
+        .into_value()
+        .unwrap();
+        assert_eq!(from_tree, from_json);
+        assert_eq!(
+            Reply::tree(value).created().into_response().status(),
+            StatusCode::CREATED
+        );
+    }
+}

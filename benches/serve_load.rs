@@ -50,6 +50,22 @@ fn cpu_time(pid: &str) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// The server's `kplan_store_commits_total` from `/metrics`.
+async fn commits(c: &reqwest::Client, base: &str) -> u64 {
+    let text = c
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics body");
+    text.lines()
+        .find_map(|l| l.strip_prefix("kplan_store_commits_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("kplan_store_commits_total in /metrics")
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -141,6 +157,7 @@ async fn main() {
     let payload = "x".repeat(900);
     let next = Arc::new(AtomicUsize::new(0));
     let server_pid = child.id().to_string();
+    let commits0 = commits(&c, &base).await;
     let (server_cpu0, own_cpu0) = (cpu_time(&server_pid), cpu_time("self"));
     let t0 = Instant::now();
     let mut tasks = Vec::new();
@@ -170,6 +187,7 @@ async fn main() {
     let write_time = t0.elapsed();
     let server_cpu = cpu_time(&server_pid) - server_cpu0;
     let own_cpu = cpu_time("self") - own_cpu0;
+    let commits = commits(&c, &base).await - commits0;
     latencies.sort();
     let loaded = rss_kib(child.id());
 
@@ -277,6 +295,10 @@ async fn main() {
         "| create latency p50 / p99 | {:.2} / {:.2} ms |",
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.99)
+    );
+    println!(
+        "| writes per commit (one fsync each) | {:.1} |",
+        objects as f64 / commits.max(1) as f64
     );
     println!(
         "| CPU per create: server / load generator | {:.0} / {:.0} µs |",

@@ -8,6 +8,7 @@ mod apply;
 mod defaults;
 mod discovery;
 mod list_stream;
+mod metrics;
 pub(in crate::server) mod meta;
 mod objects;
 mod openapi;
@@ -243,6 +244,15 @@ async fn route(
     match segments.as_slice() {
         ["version"] => return ok(discovery::version(api.version)),
         ["healthz" | "readyz" | "livez"] => return Ok((StatusCode::OK, "ok").into_response()),
+        ["metrics"] => {
+            let text = metrics::render(&api.store.stats());
+            let mut response = (StatusCode::OK, text).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4"),
+            );
+            return Ok(response);
+        }
         ["api"] => return ok(discovery::api_versions()),
         ["apis"] => return ok(discovery::api_groups(&api.catalog)),
         ["api", v] => {

@@ -5,7 +5,7 @@
 //! resources are added and removed as their CustomResourceDefinitions are.
 
 use std::collections::BTreeMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use crate::schema::Gvk;
 
@@ -424,7 +424,8 @@ const BUILTIN: &[Row] = &[
 /// The served resources; custom resources change at run time, hence the lock.
 #[derive(Debug, Default)]
 pub struct Catalog {
-    resources: RwLock<Vec<Resource>>,
+    /// Shared, so a request takes a reference count instead of copying a resource's names.
+    resources: RwLock<Vec<Arc<Resource>>>,
 }
 
 impl Catalog {
@@ -433,18 +434,20 @@ impl Catalog {
         let resources = BUILTIN
             .iter()
             .map(
-                |&(group, version, kind, plural, namespaced, short, all, sub)| Resource {
-                    group: group.into(),
-                    version: version.into(),
-                    kind: kind.into(),
-                    plural: plural.into(),
-                    singular: kind.to_lowercase(),
-                    namespaced,
-                    short_names: short.iter().map(|s| (*s).to_string()).collect(),
-                    categories: if all { vec!["all".into()] } else { Vec::new() },
-                    subresources: sub.iter().map(|s| (*s).to_string()).collect(),
-                    custom: false,
-                    printer_columns: Vec::new(),
+                |&(group, version, kind, plural, namespaced, short, all, sub)| {
+                    Arc::new(Resource {
+                        group: group.into(),
+                        version: version.into(),
+                        kind: kind.into(),
+                        plural: plural.into(),
+                        singular: kind.to_lowercase(),
+                        namespaced,
+                        short_names: short.iter().map(|s| (*s).to_string()).collect(),
+                        categories: if all { vec!["all".into()] } else { Vec::new() },
+                        subresources: sub.iter().map(|s| (*s).to_string()).collect(),
+                        custom: false,
+                        printer_columns: Vec::new(),
+                    })
                 },
             )
             .collect();
@@ -455,11 +458,16 @@ impl Catalog {
 
     /// Every resource, in table order (built-ins first, then custom ones as added).
     pub fn all(&self) -> Vec<Resource> {
-        self.resources.read().expect("catalog lock").clone()
+        self.resources
+            .read()
+            .expect("catalog lock")
+            .iter()
+            .map(|r| Resource::clone(r))
+            .collect()
     }
 
     /// The resource served at `/<group>/<version>/<plural>`.
-    pub fn find(&self, group: &str, version: &str, plural: &str) -> Option<Resource> {
+    pub fn find(&self, group: &str, version: &str, plural: &str) -> Option<Arc<Resource>> {
         self.resources
             .read()
             .expect("catalog lock")
@@ -468,7 +476,7 @@ impl Catalog {
             .cloned()
     }
 
-    pub fn find_kind(&self, gvk: &Gvk) -> Option<Resource> {
+    pub fn find_kind(&self, gvk: &Gvk) -> Option<Arc<Resource>> {
         self.resources
             .read()
             .expect("catalog lock")
@@ -493,7 +501,7 @@ impl Catalog {
     pub fn set_custom(&self, crd_name: &str, resources: Vec<Resource>) {
         let mut all = self.resources.write().expect("catalog lock");
         all.retain(|r| !(r.custom && crd_key(r) == crd_name));
-        all.extend(resources);
+        all.extend(resources.into_iter().map(Arc::new));
     }
 
     /// Removes the resources of a deleted CRD (`<plural>.<group>`).

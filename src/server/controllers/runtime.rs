@@ -540,4 +540,3 @@ fn truncate(s: &str, max: usize) -> &str {
         None => s,
     }
 }
-

@@ -8,8 +8,8 @@ mod apply;
 mod defaults;
 mod discovery;
 mod list_stream;
-mod metrics;
 pub(in crate::server) mod meta;
+mod metrics;
 mod objects;
 mod openapi;
 mod patch;
@@ -38,6 +38,7 @@ use serde_json::Value;
 use crate::schema::KubeVersion;
 
 use super::bootstrap::{BootstrapError, Credentials, DataDir, install_crypto_provider};
+use super::catalog::Resource;
 use super::controllers::{Controllers, SimOptions};
 use super::store::{Store, StoreError};
 
@@ -318,24 +319,28 @@ async fn route(
             .map(|v| json_response(StatusCode::OK, &v));
     }
     match (method.as_str(), name.as_deref()) {
-        ("GET", Some(name)) => {
+        ("GET", Some(name)) if as_table && t.subresource.is_none() => {
             let obj = objects::get(api, &r, &t, name).await?;
-            if as_table && t.subresource.is_none() {
-                let rv = obj["metadata"]["resourceVersion"]
-                    .as_str()
-                    .and_then(|v| v.parse().ok());
-                return ok(table::table(&r, &[obj], rv, q.get("includeObject"), now()));
-            }
-            ok(obj)
+            let rv = obj["metadata"]["resourceVersion"]
+                .as_str()
+                .and_then(|v| v.parse().ok());
+            ok(table::table(&r, &[obj], rv, q.get("includeObject"), now()))
         }
-        ("GET", None) if q.flag("watch") => watch::watch(Arc::clone(api), r, t, q, as_table).await,
+        ("GET", Some(name)) => Ok(objects::get_reply(api, &r, &t, name)?.into_response()),
+        ("GET", None) if q.flag("watch") => {
+            watch::watch(Arc::clone(api), Resource::clone(&r), t, q, as_table).await
+        }
         ("GET", None)
             if !as_table
                 && q.number("limit").unwrap_or(0) == 0
                 && q.get("labelSelector").is_none_or(str::is_empty)
                 && q.get("fieldSelector").is_none_or(str::is_empty) =>
         {
-            Ok(list_stream::stream(Arc::clone(api), r, &t))
+            Ok(list_stream::stream(
+                Arc::clone(api),
+                Resource::clone(&r),
+                &t,
+            ))
         }
         ("GET", None) => {
             let (revision, items, token) = objects::list(api, &r, &t, &q).await?;
@@ -359,11 +364,9 @@ async fn route(
                 .await?
                 .into_response())
         }
-        ("PATCH", Some(name)) => {
-            Ok(objects::patch(api, &r, &t, &q, name, content_type, &body)
-                .await?
-                .into_response())
-        }
+        ("PATCH", Some(name)) => Ok(objects::patch(api, &r, &t, &q, name, content_type, &body)
+            .await?
+            .into_response()),
         ("DELETE", Some(name)) => {
             let options = objects::DeleteOptions::read(&q, &body);
             ok(objects::delete(api, &r, &t, name, options).await?)

@@ -74,6 +74,29 @@ pub fn served(mut value: Value, r: &Resource) -> Value {
     value
 }
 
+/// A GET's answer: the stored JSON as it is.
+pub fn get_reply(
+    state: &ApiState,
+    r: &Resource,
+    t: &Target,
+    name: &str,
+) -> Result<Reply, ApiError> {
+    let key = key(r, t.namespace.as_deref(), name);
+    match state
+        .store
+        .get_json(&key)
+        .map_err(|e| store_error(e, r, name))?
+    {
+        Some((_, json)) => Reply::stored(json, r),
+        None => Err(ApiError::not_found(
+            &r.qualified_plural(),
+            &r.group,
+            &r.plural,
+            name,
+        )),
+    }
+}
+
 pub async fn get(
     state: &ApiState,
     r: &Resource,
@@ -288,11 +311,7 @@ pub async fn create(
     // The writer checks the namespace in the create's transaction: one lookup, and no
     // namespace deletion can land between the check and the write.
     let namespace_key = namespace.as_deref().map(|ns| state.namespace_key(ns));
-    let stored = match state
-        .store
-        .create_requiring(key, namespace_key, body)
-        .await
-    {
+    let stored = match state.store.create_requiring(key, namespace_key, body).await {
         Err(StoreError::RequiredMissing(_)) => {
             let ns = namespace.as_deref().unwrap_or_default();
             return Err(ApiError::not_found("namespaces", "", "namespaces", ns));

@@ -111,7 +111,10 @@ pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
 /// again (a fifth of the server's CPU under a write burst). The plans here are plain index
 /// walks that no value can improve, so fix them once per statement.
 fn stable_plans(conn: &Connection) -> Result<(), StoreError> {
-    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     Ok(())
 }
 

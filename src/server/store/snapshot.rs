@@ -108,6 +108,22 @@ fn upper_bound(end: Option<&[u8]>) -> ToSqlOutput<'_> {
 /// The live object under `key`. One statement is one read transaction, so it needs no
 /// snapshot of its own.
 pub(super) fn get(conn: &Connection, key: &str) -> Result<Option<Stored>, StoreError> {
+    get_json(conn, key)?
+        .map(|(revision, bytes)| {
+            Row {
+                key: key.to_owned(),
+                revision,
+                kind: EventType::Modified,
+                bytes,
+            }
+            .into_stored()
+        })
+        .transpose()
+}
+
+/// The live object under `key` as stored: its revision and JSON, which carries that revision
+/// as `metadata.resourceVersion`.
+pub(super) fn get_json(conn: &Connection, key: &str) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
     let mut stmt = conn.prepare_cached(GET)?;
     let row = stmt
         .query_row([key], |row| {
@@ -118,18 +134,10 @@ pub(super) fn get(conn: &Connection, key: &str) -> Result<Option<Stored>, StoreE
             ))
         })
         .optional()?;
-    match row {
-        Some((revision, false, bytes)) => Ok(Some(
-            Row {
-                key: key.to_owned(),
-                revision,
-                kind: EventType::Modified,
-                bytes,
-            }
-            .into_stored()?,
-        )),
-        _ => Ok(None),
-    }
+    Ok(match row {
+        Some((revision, false, bytes)) => Some((revision, bytes)),
+        _ => None,
+    })
 }
 
 /// Whether `key` has a live object, without reading (or parsing) its value.

@@ -176,9 +176,13 @@ impl Store {
 
     /// The live object under `key`, if any.
     pub fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
-        self.inner
-            .reads
-            .with(|conn| snapshot::get(conn, key))
+        self.inner.reads.with(|conn| snapshot::get(conn, key))
+    }
+
+    /// The live object under `key` as the JSON stored, with its revision: for answering
+    /// without parsing and serialising it again.
+    pub fn get_json(&self, key: &str) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+        self.inner.reads.with(|conn| snapshot::get_json(conn, key))
     }
 
     /// Whether `key` has a live object; cheaper than [`Store::get`], which parses it.

@@ -52,7 +52,11 @@ fn keys(list: &List) -> Vec<&str> {
 }
 
 async fn upsert(store: &Store, key: &str, value: Value) -> Stored {
-    match store.update(key.into(), None, value.clone()).await.map(Written::into_stored) {
+    match store
+        .update(key.into(), None, value.clone())
+        .await
+        .map(Written::into_stored)
+    {
         Err(StoreError::NotFound) => store.create(key.into(), value).await.unwrap(),
         other => other.unwrap(),
     }
@@ -96,7 +100,8 @@ async fn create_get_update_delete_round_trip() {
 
     let updated = store
         .update("/cm/a".into(), Some(1), object("a", "2"))
-        .await.map(Written::into_stored)
+        .await
+        .map(Written::into_stored)
         .unwrap();
     assert_eq!(updated.revision, 2);
     assert_eq!(rv(&updated.value), "2");
@@ -105,7 +110,8 @@ async fn create_get_update_delete_round_trip() {
     // No expected revision: unconditional.
     let updated = store
         .update("/cm/a".into(), None, object("a", "3"))
-        .await.map(Written::into_stored)
+        .await
+        .map(Written::into_stored)
         .unwrap();
     assert_eq!(updated.revision, 3);
 
@@ -136,7 +142,10 @@ async fn writes_fail_as_etcd_does() {
 
     let again = store.create("/cm/a".into(), object("a", "x")).await;
     assert_eq!(again, Err(StoreError::AlreadyExists));
-    let missing = store.update("/cm/b".into(), None, object("b", "x")).await.map(Written::into_stored);
+    let missing = store
+        .update("/cm/b".into(), None, object("b", "x"))
+        .await
+        .map(Written::into_stored);
     assert_eq!(missing, Err(StoreError::NotFound));
     assert_eq!(
         store.delete("/cm/b".into(), None).await,
@@ -145,11 +154,13 @@ async fn writes_fail_as_etcd_does() {
 
     store
         .update("/cm/a".into(), Some(1), object("a", "2"))
-        .await.map(Written::into_stored)
+        .await
+        .map(Written::into_stored)
         .unwrap();
     let stale = store
         .update("/cm/a".into(), Some(1), object("a", "3"))
-        .await.map(Written::into_stored);
+        .await
+        .map(Written::into_stored);
     assert_eq!(stale, Err(StoreError::Conflict { current: 2 }));
     let stale = store.delete("/cm/a".into(), Some(1)).await;
     assert_eq!(stale, Err(StoreError::Conflict { current: 2 }));
@@ -157,7 +168,8 @@ async fn writes_fail_as_etcd_does() {
     store.delete("/cm/a".into(), None).await.unwrap();
     let gone = store
         .update("/cm/a".into(), Some(3), object("a", "4"))
-        .await.map(Written::into_stored);
+        .await
+        .map(Written::into_stored);
     assert_eq!(gone, Err(StoreError::NotFound));
     assert_eq!(
         store.delete("/cm/a".into(), None).await,
@@ -181,7 +193,8 @@ async fn resource_version_in_the_stored_json_is_the_row_id() {
     }
     store
         .update("/cm/b".into(), Some(2), object("b", "2"))
-        .await.map(Written::into_stored)
+        .await
+        .map(Written::into_stored)
         .unwrap();
     store.delete("/cm/a".into(), None).await.unwrap();
     store.close();
@@ -213,7 +226,8 @@ async fn concurrent_compare_and_swap_has_exactly_one_winner() {
             tokio::spawn(async move {
                 store
                     .update("/cm/a".into(), Some(base), object("a", &i.to_string()))
-                    .await.map(Written::into_stored)
+                    .await
+                    .map(Written::into_stored)
             })
         })
         .collect();
@@ -354,7 +368,8 @@ async fn restart_keeps_objects_revisions_and_the_counter() {
         .unwrap();
     store
         .update("/cm/a".into(), Some(1), object("a", "2"))
-        .await.map(Written::into_stored)
+        .await
+        .map(Written::into_stored)
         .unwrap();
     store.delete("/cm/b".into(), None).await.unwrap();
     let before = store.list("", None, 0, None).unwrap();
@@ -423,7 +438,8 @@ async fn list_is_by_prefix_in_key_order_without_deleted_keys() {
     store.delete("/cm/c".into(), None).await.unwrap();
     store
         .update("/cm/a".into(), None, object("a", "2"))
-        .await.map(Written::into_stored)
+        .await
+        .map(Written::into_stored)
         .unwrap();
 
     let list = store.list("/cm/", None, 0, None).unwrap();
@@ -508,7 +524,8 @@ async fn paginated_list_is_one_snapshot_while_writes_continue() {
             2 => drop(
                 store
                     .update("/p/08".into(), None, object("8", "new"))
-                    .await.map(Written::into_stored)
+                    .await
+                    .map(Written::into_stored)
                     .unwrap(),
             ),
             _ => drop(
@@ -557,7 +574,8 @@ async fn list_at_a_compacted_revision_is_compacted() {
         .unwrap();
     store
         .update("/cm/a".into(), None, object("a", "2"))
-        .await.map(Written::into_stored)
+        .await
+        .map(Written::into_stored)
         .unwrap();
     store.compact(2).unwrap();
     assert_eq!(
@@ -583,7 +601,8 @@ async fn watch_replays_history_then_follows_live_changes() {
         .unwrap(); // 2
     store
         .update("/cm/a".into(), None, object("a", "2"))
-        .await.map(Written::into_stored)
+        .await
+        .map(Written::into_stored)
         .unwrap(); // 3
     store
         .create("/cm/b".into(), object("b", "1"))
@@ -599,7 +618,8 @@ async fn watch_replays_history_then_follows_live_changes() {
         .unwrap(); // 6
     store
         .update("/other/x".into(), None, object("x", "2"))
-        .await.map(Written::into_stored)
+        .await
+        .map(Written::into_stored)
         .unwrap(); // 7
     store.delete("/cm/b".into(), Some(4)).await.unwrap(); // 8
 
@@ -678,7 +698,11 @@ async fn watch_resumed_from_the_last_revision_has_no_gap_and_no_duplicate() {
                     let stored = if round % 3 == 2 {
                         store.delete(key.clone(), None).await
                     } else {
-                        match store.update(key.clone(), None, object(&key, "u")).await.map(Written::into_stored) {
+                        match store
+                            .update(key.clone(), None, object(&key, "u"))
+                            .await
+                            .map(Written::into_stored)
+                        {
                             Err(StoreError::NotFound) => {
                                 store.create(key.clone(), object(&key, "c")).await
                             }
@@ -767,7 +791,8 @@ async fn compaction_keeps_live_objects_and_removes_old_revisions() {
     for data in ["2", "3", "4"] {
         store
             .update("/cm/a".into(), None, object("a", data))
-            .await.map(Written::into_stored)
+            .await
+            .map(Written::into_stored)
             .unwrap(); // 2..4
     }
     store
@@ -781,7 +806,8 @@ async fn compaction_keeps_live_objects_and_removes_old_revisions() {
         .unwrap(); // 7
     store
         .update("/cm/c".into(), None, object("c", "2"))
-        .await.map(Written::into_stored)
+        .await
+        .map(Written::into_stored)
         .unwrap(); // 8
 
     // At 7: a's first three rows, b's create and tombstone go; c's create is superseded

@@ -187,7 +187,7 @@ impl Writer {
                 value,
             } => {
                 if let Some(required) = requires
-                    && !self.latest(&required)?.is_some_and(|latest| !latest.deleted)
+                    && self.latest(&required)?.is_none_or(|latest| latest.deleted)
                 {
                     return Err(StoreError::RequiredMissing(required));
                 }

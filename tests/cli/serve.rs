@@ -660,3 +660,107 @@ fn live_objects_diff_to_nothing_against_their_manifests() {
         );
     }
 }
+
+#[test]
+fn objects_in_a_missing_or_deleted_namespace_are_not_found() {
+    if !have_kubectl() {
+        return;
+    }
+    let s = Server::start(&["--no-controllers"]);
+    let not_found = |args: &[&str], ns: &str| {
+        let (code, out, err) = s.kubectl("kubectl", args);
+        assert_eq!(code, 1, "kubectl {args:?}:\n{out}\n{err}");
+        // `kubectl create -f` prints the Status as "Error from server (NotFound): …"; the
+        // generators (`create configmap`) wrap it as "failed to create configmap: …".
+        assert!(
+            err.contains(&format!("namespaces \"{ns}\" not found")),
+            "kubectl {args:?}: {err}"
+        );
+        err
+    };
+    let create = ["create", "configmap", "c", "--from-literal=a=b", "-n"];
+    not_found(&[&create[..], &["nowhere"]].concat(), "nowhere");
+    not_found(
+        &[&create[..], &["nowhere", "--dry-run=server"]].concat(),
+        "nowhere",
+    );
+    // The API server's admission refuses the namespace before validation looks at the body.
+    let invalid = s.dir.path().join("invalid.yaml");
+    std::fs::write(
+        &invalid,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: nowhere}\ndata: {a: [1]}\n",
+    )
+    .unwrap();
+    let err = not_found(
+        &[
+            "create",
+            "--validate=false",
+            "-f",
+            invalid.to_str().unwrap(),
+        ],
+        "nowhere",
+    );
+    assert!(err.contains("Error from server (NotFound)"), "{err}");
+
+    s.ok(&["create", "namespace", "gone"]);
+    s.ok(&[&create[..], &["gone"]].concat());
+    s.ok(&["delete", "namespace", "gone"]);
+    not_found(&[&create[..], &["gone"]].concat(), "gone");
+}
+
+#[test]
+fn server_side_apply_that_creates_answers_201_and_metrics_count_the_commits() {
+    if !have_kubectl() {
+        return;
+    }
+    let s = Server::start(&["--no-controllers"]);
+    let file = examples().join("00-namespace.yaml");
+    let (code, out, err) = s.kubectl(
+        "kubectl",
+        &[
+            "apply",
+            "--server-side",
+            "-f",
+            file.to_str().unwrap(),
+            "-v=6",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains("PATCH https://") && l.contains("201 Created")),
+        "{err}"
+    );
+    let (code, out, err) = s.kubectl(
+        "kubectl",
+        &[
+            "apply",
+            "--server-side",
+            "-f",
+            file.to_str().unwrap(),
+            "-v=6",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains("PATCH https://") && l.contains("200 OK")),
+        "{err}"
+    );
+
+    let metrics = s.ok(&["get", "--raw", "/metrics"]);
+    let value = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in:\n{metrics}"))
+    };
+    // The system namespaces, the kubernetes Service and the applied namespace at least.
+    assert!(value("kplan_store_writes_total") >= 5, "{metrics}");
+    assert!(value("kplan_store_commits_total") >= 1, "{metrics}");
+    assert!(
+        value("kplan_store_commits_total") <= value("kplan_store_writes_total"),
+        "{metrics}"
+    );
+}

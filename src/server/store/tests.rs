@@ -132,6 +132,37 @@ async fn create_get_update_delete_round_trip() {
 }
 
 #[tokio::test]
+async fn a_create_can_require_another_key_to_be_live() {
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    let create = |name: &str| {
+        store.create_requiring(
+            format!("/cm/ns/{name}"),
+            Some("/ns/ns".into()),
+            object(name, "1"),
+        )
+    };
+    let missing = create("a").await.map(Written::into_stored);
+    assert_eq!(missing, Err(StoreError::RequiredMissing("/ns/ns".into())));
+    assert_eq!(store.revision(), 0, "a refused create takes no revision");
+
+    store
+        .create("/ns/ns".into(), object("ns", ""))
+        .await
+        .unwrap();
+    let written = create("a").await.unwrap();
+    assert_eq!(written.stored().revision, 2);
+    // The answer is exactly what was stored, resourceVersion included.
+    let json: Value = serde_json::from_slice(&written.json).unwrap();
+    assert_eq!(json, store.get("/cm/ns/a").unwrap().unwrap().value);
+
+    store.delete("/ns/ns".into(), None).await.unwrap();
+    let gone = create("b").await.map(Written::into_stored);
+    assert_eq!(gone, Err(StoreError::RequiredMissing("/ns/ns".into())));
+    assert_eq!(store.get("/cm/ns/b").unwrap(), None);
+}
+
+#[tokio::test]
 async fn writes_fail_as_etcd_does() {
     let dir = TempDir::new().unwrap();
     let store = open(&dir);

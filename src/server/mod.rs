@@ -12,6 +12,7 @@
 pub mod bootstrap;
 pub mod catalog;
 pub mod controllers;
+pub mod finalizers;
 pub mod http;
 pub mod random;
 pub mod store;

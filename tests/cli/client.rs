@@ -342,11 +342,16 @@ async fn delete_then_get_finds_nothing() {
         "a dry-run delete keeps it"
     );
 
+    // Foreground: the object is marked at once and goes once the garbage collector has seen
+    // it has no dependents, as on a cluster.
     let deleted = c
         .delete(&key, Propagation::Foreground, false)
         .await
         .unwrap();
     assert!(deleted.is_some());
+    c.wait_until(&key, std::time::Duration::from_secs(10), |o| o.is_none())
+        .await
+        .expect("gone within 10 s");
     assert_eq!(c.get(&key).await.unwrap(), None);
     assert_eq!(
         c.delete(&key, Propagation::Background, false)

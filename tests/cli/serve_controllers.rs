@@ -435,6 +435,158 @@ data: {{a: b}}
 }
 
 #[test]
+fn finalizers_hold_a_deletion_until_the_last_one_is_taken_off() {
+    if !have_kubectl() {
+        return;
+    }
+    let s = Server::start(&["--no-controllers"]);
+    apply(
+        &s,
+        "apiVersion: v1
+kind: ConfigMap
+metadata: {name: held, namespace: default, finalizers: [example.com/hold]}
+data: {a: b}
+",
+    );
+    let out = s.ok(&["delete", "cm", "held", "--wait=false"]);
+    assert!(out.contains("configmap \"held\" deleted"), "{out}");
+    let pending = || {
+        s.ok(&[
+            "get",
+            "cm",
+            "held",
+            "-o",
+            "jsonpath={.metadata.deletionTimestamp} {.metadata.finalizers}",
+        ])
+    };
+    let first = pending();
+    assert!(first.ends_with(r#" ["example.com/hold"]"#), "{first}");
+    // A second DELETE changes nothing, not even the deletion's time.
+    s.ok(&["delete", "cm", "held", "--wait=false"]);
+    assert_eq!(pending(), first);
+    let (code, _, err) = s.kubectl(
+        "kubectl",
+        &[
+            "patch",
+            "cm",
+            "held",
+            "--type=merge",
+            "-p",
+            r#"{"metadata":{"finalizers":["example.com/hold","example.com/late"]}}"#,
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no new finalizers can be added if the object is being deleted"),
+        "{err}"
+    );
+    s.ok(&[
+        "patch",
+        "cm",
+        "held",
+        "--type=merge",
+        "-p",
+        r#"{"metadata":{"finalizers":null}}"#,
+    ]);
+    let (code, _, err) = s.kubectl("kubectl", &["get", "cm", "held"]);
+    assert_eq!(code, 1, "deleted once its last finalizer is off: {err}");
+    assert!(err.contains("NotFound"), "{err}");
+}
+
+#[test]
+fn foreground_deletion_removes_the_owner_after_its_dependents() {
+    if !have_kubectl() {
+        return;
+    }
+    let s = Server::start(&["--pod-ready-delay", "0"]);
+    apply(&s, &deployment("web:1.0", 2, "25%", "25%", 600));
+    assert_eq!(rollout_status(&s, "deploy/web", "30s").0, 0);
+    let uid = s.ok(&["get", "deploy", "web", "-o", "jsonpath={.metadata.uid}"]);
+    // A dependent that cannot go yet: it holds the owner's deletion too.
+    apply(
+        &s,
+        &format!(
+            "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: owned
+  namespace: default
+  finalizers: [example.com/hold]
+  ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: web, uid: {uid}}}]
+data: {{a: b}}
+"
+        ),
+    );
+    s.ok(&[
+        "delete",
+        "deploy",
+        "web",
+        "--cascade=foreground",
+        "--wait=false",
+    ]);
+    eventually(10, "the replica set is collected first", || {
+        s.ok(&["get", "rs", "-l", "app=web", "--no-headers"])
+            .trim()
+            .is_empty()
+    });
+    let owner = s.ok(&[
+        "get",
+        "deploy",
+        "web",
+        "-o",
+        "jsonpath={.metadata.finalizers} {.metadata.deletionTimestamp}",
+    ]);
+    assert!(owner.starts_with(r#"["foregroundDeletion"] "#), "{owner}");
+    let dependent = s.ok(&[
+        "get",
+        "cm",
+        "owned",
+        "-o",
+        "jsonpath={.metadata.deletionTimestamp}",
+    ]);
+    assert!(
+        !dependent.is_empty(),
+        "the dependent is marked for deletion"
+    );
+
+    s.ok(&[
+        "patch",
+        "cm",
+        "owned",
+        "--type=merge",
+        "-p",
+        r#"{"metadata":{"finalizers":null}}"#,
+    ]);
+    let (code, out, err) = s.kubectl(
+        "kubectl",
+        &["wait", "--for=delete", "deploy/web", "--timeout=20s"],
+    );
+    assert_eq!(
+        code, 0,
+        "the owner goes once its dependents are gone:\n{out}\n{err}"
+    );
+    eventually(10, "the pods are collected", || {
+        s.ok(&["get", "pods", "-l", "app=web", "--no-headers"])
+            .trim()
+            .is_empty()
+    });
+
+    // Without a held dependent, `kubectl delete` (which waits) returns once the owner is gone,
+    // and by then its ReplicaSets are gone too.
+    apply(&s, &deployment("web:1.0", 2, "25%", "25%", 600));
+    assert_eq!(rollout_status(&s, "deploy/web", "30s").0, 0);
+    s.ok(&[
+        "delete",
+        "deploy",
+        "web",
+        "--cascade=foreground",
+        "--timeout=20s",
+    ]);
+    let sets = s.ok(&["get", "rs", "-l", "app=web", "--no-headers"]);
+    assert!(sets.trim().is_empty(), "{sets}");
+}
+
+#[test]
 fn the_oldest_and_newest_kubectl_drive_a_rollout_and_an_undo() {
     if !have_kubectl() {
         return;

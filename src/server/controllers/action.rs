@@ -18,6 +18,16 @@ pub enum Action {
     Delete {
         key: String,
     },
+    /// The garbage collector's delete: an object with finalizers is only marked for deletion.
+    Collect {
+        key: String,
+    },
+    /// Takes `finalizer` off the object at `key`; one left without finalizers while its
+    /// deletion is pending is then deleted.
+    Finish {
+        key: String,
+        finalizer: &'static str,
+    },
 }
 
 /// What one reconcile decided: writes, and when to look again if nothing else happens first

@@ -23,7 +23,7 @@ const REVISION_LABEL: &str = "controller-revision-hash";
 
 pub fn reconcile(cache: &Cache, key_: &str, clock: &Clock) -> Outcome {
     let mut out = Outcome::default();
-    let Some(ds) = cache.get(key_) else {
+    let Some(ds) = cache.get(key_).filter(|ds| !is_deleting(ds)) else {
         return out;
     };
     let ns = namespace(ds);

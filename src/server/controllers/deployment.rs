@@ -15,8 +15,8 @@ use super::action::{Action, Outcome};
 use super::cache::Cache;
 use super::clock::Clock;
 use super::object::{
-    annotation, condition, controller_ref, count, generation, key, name, namespace, new_condition,
-    prefix, remove_condition, set_condition,
+    annotation, condition, controller_ref, count, generation, is_deleting, key, name, namespace,
+    new_condition, prefix, remove_condition, set_condition,
 };
 
 const REVISION: &str = "deployment.kubernetes.io/revision";
@@ -36,7 +36,9 @@ const HASH_LABEL: &str = "pod-template-hash";
 
 pub fn reconcile(cache: &Cache, key_: &str, clock: &Clock) -> Outcome {
     let mut out = Outcome::default();
-    let Some(d) = cache.get(key_) else {
+    // A Deployment whose deletion is pending (foreground) makes no new ReplicaSets: the
+    // garbage collector is taking the old ones away.
+    let Some(d) = cache.get(key_).filter(|d| !is_deleting(d)) else {
         return out;
     };
     let mut sync = Sync::new(cache, d, clock);

@@ -12,9 +12,10 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
+use super::super::finalizers;
 use super::super::http::meta::new_uid;
 use super::super::random::name_suffix;
-use super::super::store::{EventType, Store, StoreError, Stored, Written};
+use super::super::store::{EventType, Store, StoreError, Stored};
 use super::action::{Action, Outcome};
 use super::cache::Cache;
 use super::clock::Clock;
@@ -45,6 +46,8 @@ const TRACKED: &[&str] = &[
 enum Kind {
     /// Deleting what a deleted owner owned (background cascading deletion).
     Garbage,
+    /// Owners deleted in the foreground: their dependents go first, then they do.
+    Foreground,
     Nodes,
     Deployment,
     ReplicaSet,
@@ -144,7 +147,14 @@ fn tracked(key: &str) -> bool {
 fn slim(v: &Value) -> Value {
     let m = &v["metadata"];
     let mut meta = serde_json::Map::new();
-    for field in ["name", "namespace", "uid", "ownerReferences"] {
+    for field in [
+        "name",
+        "namespace",
+        "uid",
+        "ownerReferences",
+        "finalizers",
+        "deletionTimestamp",
+    ] {
         if let Some(x) = m.get(field) {
             meta.insert(field.into(), x.clone());
         }
@@ -173,6 +183,12 @@ impl Runtime {
         .map_err(|e| StoreError::Sqlite(e.to_string()))??;
         self.cache.clear();
         for s in items {
+            // Foreground deletions that were pending when the server stopped go on.
+            if finalizers::being_deleted(&s.value)
+                && finalizers::finalizers(&s.value).contains(&finalizers::FOREGROUND)
+            {
+                self.dirty.insert((Kind::Foreground, s.key.clone()));
+            }
             let value = if tracked(&s.key) {
                 s.value
             } else {
@@ -197,7 +213,7 @@ impl Runtime {
         let deletes = Outcome {
             actions: orphans
                 .into_iter()
-                .map(|key| Action::Delete { key })
+                .map(|key| Action::Collect { key })
                 .collect(),
             requeue_after: None,
         };
@@ -221,6 +237,12 @@ impl Runtime {
     }
 
     fn on_event(&mut self, kind: EventType, object: &Stored) {
+        if kind != EventType::Deleted
+            && finalizers::finalizers(&object.value).contains(&finalizers::FOREGROUND)
+            && finalizers::being_deleted(&object.value)
+        {
+            self.dirty.insert((Kind::Foreground, object.key.clone()));
+        }
         if !tracked(&object.key) {
             // Only identity and owners, for garbage collection.
             match kind {
@@ -254,6 +276,40 @@ impl Runtime {
             }
         }
         self.cache.forget_tombstones_up_to(object.revision);
+    }
+
+    /// Foreground cascading deletion of the owner at `k`: collect its dependents, and once
+    /// none is left, take the `foregroundDeletion` finalizer off (which deletes it).
+    fn foreground(&self, k: &str) -> Outcome {
+        let mut outcome = Outcome::default();
+        let Some(owner) = self.cache.get(k) else {
+            return outcome;
+        };
+        if !finalizers::being_deleted(owner)
+            || !finalizers::finalizers(owner).contains(&finalizers::FOREGROUND)
+        {
+            return outcome;
+        }
+        let dependents = self.cache.children(uid(owner));
+        if dependents.is_empty() {
+            outcome.actions.push(Action::Finish {
+                key: k.to_string(),
+                finalizer: finalizers::FOREGROUND,
+            });
+            return outcome;
+        }
+        for child in dependents {
+            if self
+                .cache
+                .get(&child)
+                .is_some_and(|c| !finalizers::being_deleted(c))
+            {
+                outcome.actions.push(Action::Collect { key: child });
+            }
+        }
+        // Dependents leave through their own events; look again shortly.
+        outcome.requeue(0.1);
+        outcome
     }
 
     /// Background cascading deletion: what the deleted object owned is deleted next pass.
@@ -403,12 +459,13 @@ impl Runtime {
         match kind {
             Kind::Garbage => Outcome {
                 actions: if self.cache.get(k).is_some() {
-                    vec![Action::Delete { key: k.to_string() }]
+                    vec![Action::Collect { key: k.to_string() }]
                 } else {
                     Vec::new()
                 },
                 requeue_after: None,
             },
+            Kind::Foreground => self.foreground(k),
             Kind::Nodes => nodes::reconcile(
                 &self.cache,
                 self.opts.nodes,
@@ -447,26 +504,26 @@ impl Runtime {
         let results =
             futures_util::future::join_all(writes.into_iter().map(|(origin, action)| async move {
                 let result = perform(store, &action).await;
-                (origin, action, result)
+                (origin, result)
             }))
             .await;
         let mut retry = BTreeSet::new();
-        for (origin, action, result) in results {
-            match (action, result) {
-                (Action::Delete { key }, Ok(stored)) => {
-                    if let Some(old) = self.cache.remove(&key, stored.revision) {
+        for (origin, result) in results {
+            match result {
+                Ok(Done::Deleted(stored)) => {
+                    if let Some(old) = self.cache.remove(&stored.key, stored.revision) {
                         self.collect_garbage(&old);
-                        self.mark(&key, &old);
+                        self.mark(&stored.key, &old);
                     }
                 }
-                (_, Ok(stored)) => {
+                Ok(Done::Wrote(stored)) => {
                     let (k, rev, v) = (stored.key, stored.revision, stored.value);
                     if self.cache.put(&k, rev, v.clone()) {
                         self.mark(&k, &v);
                     }
                 }
-                (_, Err(StoreError::NotFound)) => {}
-                (_, Err(_)) => {
+                Ok(Done::Nothing) | Err(StoreError::NotFound) => {}
+                Err(_) => {
                     retry.insert(origin);
                 }
             }
@@ -483,8 +540,50 @@ impl Runtime {
     }
 }
 
-async fn perform(store: &Store, action: &Action) -> Result<Stored, StoreError> {
+/// What a performed action did.
+enum Done {
+    Wrote(Stored),
+    Deleted(Stored),
+    /// Nothing to write (a finalizer already gone, a deletion already pending).
+    Nothing,
+}
+
+async fn perform(store: &Store, action: &Action) -> Result<Done, StoreError> {
     match action {
+        Action::Delete { key } => store.delete(key.clone(), None).await.map(Done::Deleted),
+        Action::Collect { key } => {
+            let current = store.get(key)?.ok_or(StoreError::NotFound)?;
+            let now = crate::time::now_rfc3339();
+            match finalizers::mark_for_deletion(&current.value, None, &now) {
+                None => store
+                    .delete(key.clone(), Some(current.revision))
+                    .await
+                    .map(Done::Deleted),
+                Some(_) if finalizers::being_deleted(&current.value) => Ok(Done::Nothing),
+                Some(marked) => store
+                    .update(key.clone(), Some(current.revision), marked)
+                    .await
+                    .map(|w| Done::Wrote(w.into_stored())),
+            }
+        }
+        Action::Finish { key, finalizer } => {
+            let current = store.get(key)?.ok_or(StoreError::NotFound)?;
+            if !finalizers::finalizers(&current.value).contains(finalizer) {
+                return Ok(Done::Nothing);
+            }
+            let next = finalizers::without(&current.value, finalizer);
+            if finalizers::released(&current.value, &next) {
+                store
+                    .delete(key.clone(), Some(current.revision))
+                    .await
+                    .map(Done::Deleted)
+            } else {
+                store
+                    .update(key.clone(), Some(current.revision), next)
+                    .await
+                    .map(|w| Done::Wrote(w.into_stored()))
+            }
+        }
         Action::Create { collection, value } => {
             let mut value = value.clone();
             let generated = value["metadata"]["name"].as_str().is_none();
@@ -516,7 +615,7 @@ async fn perform(store: &Store, action: &Action) -> Result<Stored, StoreError> {
                             .expect("object")
                             .remove("name");
                     }
-                    other => return other,
+                    other => return other.map(Done::Wrote),
                 }
             }
             Err(StoreError::AlreadyExists)
@@ -528,9 +627,8 @@ async fn perform(store: &Store, action: &Action) -> Result<Stored, StoreError> {
             store
                 .update(key.clone(), expected, value.clone())
                 .await
-                .map(Written::into_stored)
+                .map(|w| Done::Wrote(w.into_stored()))
         }
-        Action::Delete { key } => store.delete(key.clone(), None).await,
     }
 }
 

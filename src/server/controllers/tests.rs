@@ -95,7 +95,16 @@ impl Cluster {
                     );
                     self.put(&key, value);
                 }
-                Action::Delete { key } => self.delete(&key),
+                Action::Delete { key } | Action::Collect { key } => self.delete(&key),
+                Action::Finish { key, finalizer } => {
+                    let current = self.cache.get(&key).expect("exists").clone();
+                    let next = crate::server::finalizers::without(&current, finalizer);
+                    if crate::server::finalizers::released(&current, &next) {
+                        self.delete(&key);
+                    } else {
+                        self.put(&key, next);
+                    }
+                }
             }
         }
         n

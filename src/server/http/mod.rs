@@ -120,7 +120,9 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         dir: options.data_dir.display().to_string(),
         source,
     })?;
-    let api = Arc::new(ApiState::new(store.clone(), options.version));
+    let mut api = ApiState::new(store.clone(), options.version);
+    api.garbage_collector = options.sim.enabled;
+    let api = Arc::new(api);
     api.load_crds().map_err(|e| ServeError::Store {
         dir: options.data_dir.display().to_string(),
         source: StoreError::Corrupt(e.message),

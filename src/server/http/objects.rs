@@ -4,8 +4,9 @@
 use serde_json::{Map, Value, json};
 
 use super::super::catalog::Resource;
+use super::super::finalizers;
 use super::super::random::name_suffix;
-use super::super::store::{StoreError, Stored};
+use super::super::store::{StoreError, Stored, Written};
 use super::apply::ssa::Node;
 use super::defaults::{apply_defaults, has_generation};
 use super::meta::{new_uid, now_rfc3339};
@@ -342,6 +343,7 @@ fn carry_over(new: &mut Value, old: &Value, r: &Resource, status_only: bool) {
         "namespace",
         "generation",
         "deletionTimestamp",
+        "deletionGracePeriodSeconds",
     ] {
         match old["metadata"].get(field) {
             Some(v) => {
@@ -456,11 +458,30 @@ pub async fn write_with(
         let mut new = change(&current.value)?;
         ensure_metadata(&mut new)?;
         carry_over(&mut new, &current.value, r, status_only);
+        let added = finalizers::added_while_deleting(&current.value, &new);
+        if !added.is_empty() {
+            return Err(new_finalizers_refused(r, name, &added));
+        }
         let mut warnings = Vec::new();
         state.validate(r, &new, q, &mut warnings)?;
         let new = served(new, r);
         if q.dry_run() {
             return Ok(Reply::tree(new));
+        }
+        if finalizers::released(&current.value, &new) {
+            // The last finalizer is off an object whose deletion was pending: it goes now.
+            match state
+                .store
+                .delete(key.clone(), Some(current.revision))
+                .await
+            {
+                Ok(deleted) => {
+                    state.after_write(r, &deleted.value, true);
+                    return Ok(Reply::tree(served(deleted.value, r)));
+                }
+                Err(StoreError::Conflict { .. }) if expected.is_none() => continue,
+                Err(e) => return Err(store_error(e, r, name)),
+            }
         }
         match state
             .store
@@ -570,6 +591,7 @@ pub async fn patch(
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DeleteOptions {
     pub orphan: bool,
+    pub foreground: bool,
     pub dry_run: bool,
 }
 
@@ -589,6 +611,7 @@ impl DeleteOptions {
         };
         DeleteOptions {
             orphan,
+            foreground: policy.as_deref() == Some("Foreground"),
             dry_run: q.dry_run() || body_dry_run,
         }
     }
@@ -604,25 +627,85 @@ pub async fn delete(
     options: DeleteOptions,
 ) -> Result<Value, ApiError> {
     let key = key(r, t.namespace.as_deref(), name);
-    if options.dry_run {
-        return get(state, r, t, name).await;
+    let not_found = || ApiError::not_found(&r.qualified_plural(), &r.group, &r.plural, name);
+    let foreground =
+        (options.foreground && state.garbage_collector).then_some(finalizers::FOREGROUND);
+    for _ in 0..8 {
+        let current = state
+            .read(&key)
+            .map_err(|e| store_error(e, r, name))?
+            .ok_or_else(not_found)?;
+        let marked = finalizers::mark_for_deletion(&current.value, foreground, &now_rfc3339());
+        if options.dry_run {
+            return Ok(served(marked.unwrap_or(current.value), r));
+        }
+        if finalizers::being_deleted(&current.value)
+            && marked
+                .as_ref()
+                .is_none_or(|m| finalizers::finalizers(m) == finalizers::finalizers(&current.value))
+        {
+            // Already pending, and nothing to add: a second DELETE changes nothing.
+            return Ok(served(current.value, r));
+        }
+        if options.orphan
+            && let Some(uid) = current.value["metadata"]["uid"].as_str()
+        {
+            state.orphan_dependents(uid, t.namespace.as_deref()).await;
+        }
+        let deleted = marked.is_none();
+        let result = match marked {
+            // Finalizers first: the object stays, marked, until the last one is taken off.
+            Some(mut marked) => {
+                if finalizers::being_deleted(&current.value) {
+                    marked["metadata"]["deletionTimestamp"] =
+                        current.value["metadata"]["deletionTimestamp"].clone();
+                }
+                state
+                    .store
+                    .update(key.clone(), Some(current.revision), marked)
+                    .await
+                    .map(Written::into_stored)
+            }
+            None => {
+                state
+                    .store
+                    .delete(key.clone(), Some(current.revision))
+                    .await
+            }
+        };
+        let stored = match result {
+            Ok(stored) => stored,
+            Err(StoreError::Conflict { .. }) => continue,
+            Err(e) => return Err(store_error(e, r, name)),
+        };
+        state.after_write(r, &stored.value, deleted);
+        if deleted && r.kind == "Namespace" && r.group.is_empty() {
+            state.delete_namespace_contents(name).await;
+        }
+        return Ok(served(stored.value, r));
     }
-    if options.orphan
-        && let Some(current) = state.read(&key).map_err(|e| store_error(e, r, name))?
-        && let Some(uid) = current.value["metadata"]["uid"].as_str()
-    {
-        state.orphan_dependents(uid, t.namespace.as_deref()).await;
-    }
-    let stored = state
-        .store
-        .delete(key, None)
-        .await
-        .map_err(|e| store_error(e, r, name))?;
-    state.after_write(r, &stored.value, true);
-    if r.kind == "Namespace" && r.group.is_empty() {
-        state.delete_namespace_contents(name).await;
-    }
-    Ok(served(stored.value, r))
+    Err(ApiError::conflict(
+        &r.qualified_plural(),
+        &r.group,
+        &r.plural,
+        name,
+    ))
+}
+
+/// 422, worded as the API server words it.
+fn new_finalizers_refused(r: &Resource, name: &str, added: &[&str]) -> ApiError {
+    let quoted: Vec<String> = added.iter().map(|f| format!("{f:?}")).collect();
+    let message = format!(
+        "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}",
+        quoted.join(", ")
+    );
+    ApiError::new(
+        422,
+        "Invalid",
+        format!("{} \"{name}\" is invalid: metadata.finalizers: {message}", r.kind),
+    )
+    .details(json!({"name": name, "group": r.group, "kind": r.plural,
+        "causes": [{"reason": "FieldValueForbidden", "message": message, "field": "metadata.finalizers"}]}))
 }
 
 /// `XxxList` with the list's resourceVersion and continue token.
@@ -648,14 +731,18 @@ mod tests {
             DeleteOptions::read(&none, body),
             DeleteOptions {
                 orphan: true,
+                foreground: false,
                 dry_run: true
             }
         );
+        let foreground = Query::parse(Some("propagationPolicy=Foreground"));
+        assert!(DeleteOptions::read(&foreground, b"").foreground);
         let q = Query::parse(Some("dryRun=All&propagationPolicy=Background"));
         assert_eq!(
             DeleteOptions::read(&q, br#"{"orphanDependents":true}"#),
             DeleteOptions {
                 orphan: false,
+                foreground: false,
                 dry_run: true
             },
             "the query wins over the body"

@@ -20,6 +20,9 @@ pub struct ApiState {
     registry: RwLock<Option<SchemaRegistry>>,
     /// Set once the system namespaces exist.
     bootstrapped: tokio::sync::watch::Sender<bool>,
+    /// Whether the controllers' garbage collector runs: without it nothing would ever take
+    /// the `foregroundDeletion` finalizer off, so foreground deletion acts as background.
+    pub garbage_collector: bool,
 }
 
 impl ApiState {
@@ -30,6 +33,7 @@ impl ApiState {
             version,
             registry: RwLock::new(None),
             bootstrapped: tokio::sync::watch::Sender::new(false),
+            garbage_collector: false,
         }
     }
 

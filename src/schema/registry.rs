@@ -162,7 +162,10 @@ impl SchemaRegistry {
     /// into: server-side apply reads list and map semantics (`x-kubernetes-list-type` …) there.
     pub fn schema_of(&self, gvk: &Gvk) -> Option<(Value, Arc<Value>)> {
         let schema = if let Some(def) = self.builtin.get(gvk) {
-            self.definitions.get("$defs")?.get(def)?.clone()
+            // A reference rather than a copy of the definition: the server asks on every
+            // write, and schema walkers resolve `$ref`s anyway.
+            self.definitions.get("$defs")?.get(def)?;
+            json!({ "$ref": format!("#/$defs/{def}") })
         } else {
             self.crds.get(gvk)?.schema.clone()
         };

@@ -226,3 +226,58 @@ fn a_client_side_applied_object_moves_to_server_side_apply() {
     assert_eq!(obj["spec"]["replicas"], 1);
     assert!(obj["metadata"]["labels"].get("tier").is_none(), "{obj}");
 }
+
+#[test]
+fn writes_that_are_not_applies_record_their_managers_as_updates() {
+    if !have_kubectl() {
+        return;
+    }
+    let s = start();
+    let one = manifest(&s, "one.yaml", &deployment(1, None));
+    // `kubectl create` names its field manager; the entry is an Update owning what it wrote.
+    s.ok(&["create", "-f", &one]);
+    let obj = get_json(&s);
+    let entries = obj["metadata"]["managedFields"]
+        .as_array()
+        .expect("entries");
+    assert_eq!(entries.len(), 1, "{obj}");
+    assert_eq!(entries[0]["manager"], "kubectl-create");
+    assert_eq!(entries[0]["operation"], "Update");
+    assert!(
+        fields_of(&obj, "kubectl-create").unwrap()["f:spec"]
+            .get("f:replicas")
+            .is_some(),
+        "{obj}"
+    );
+
+    // A later write takes over the fields it changes.
+    s.ok(&[
+        "label",
+        "deploy",
+        "web",
+        "-n",
+        "ssa",
+        "app=other",
+        "--overwrite",
+    ]);
+    let obj = get_json(&s);
+    let label = &fields_of(&obj, "kubectl-label").expect("kubectl-label entry")["f:metadata"];
+    assert!(label["f:labels"].get("f:app").is_some(), "{obj}");
+    assert!(
+        fields_of(&obj, "kubectl-create").unwrap()["f:metadata"]["f:labels"]
+            .get("f:app")
+            .is_none(),
+        "{obj}"
+    );
+
+    // Server-side apply conflicts with an updater as with an applier.
+    let (code, _, err) = s.kubectl(
+        "kubectl",
+        &["apply", "--server-side", "--field-manager=ci", "-f", &one],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(r#"conflict with "kubectl-label" using apps/v1: .metadata.labels.app"#),
+        "{err}"
+    );
+}

@@ -105,7 +105,7 @@ pub async fn server_side_apply(
         Err(e) if e.code == 404 => {
             config["metadata"]["name"] = json!(name);
             let obj = applier.create(&config).map_err(failed)?;
-            create(state, r, t, q, obj).await
+            create(state, r, t, q, obj, false).await
         }
         Err(e) => Err(e),
         Ok(live) => {
@@ -132,6 +132,7 @@ pub async fn server_side_apply(
                         .map_err(failed)
                 },
                 status_only,
+                false,
             )
             .await
         }

@@ -241,7 +241,23 @@ async fn route(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let path = uri.path();
-    let q = query::Query::parse(uri.query());
+    let mut q = query::Query::parse(uri.query());
+    // A write that names no field manager is recorded under its client's name, as the API
+    // server does: the User-Agent up to its first `/` ("kubectl", "kplan"). Server-side apply
+    // must name one and is refused without.
+    let applying = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/apply-patch"));
+    if matches!(*method, Method::POST | Method::PUT | Method::PATCH) && !applying {
+        let agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|ua| ua.split('/').next())
+            .filter(|name| !name.is_empty())
+            .unwrap_or("unknown");
+        q.set_default("fieldManager", agent);
+    }
     let ok = |v: Value| Ok(json_response(StatusCode::OK, &v));
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
@@ -358,7 +374,9 @@ async fn route(
         }
         ("POST", None) => {
             let obj = decode_body(content_type, &body)?;
-            Ok(objects::create(api, &r, &t, &q, obj).await?.into_response())
+            Ok(objects::create(api, &r, &t, &q, obj, true)
+                .await?
+                .into_response())
         }
         ("PUT", Some(name)) => {
             let obj = decode_body(content_type, &body)?;

@@ -7,7 +7,7 @@ use super::super::catalog::Resource;
 use super::super::finalizers;
 use super::super::random::name_suffix;
 use super::super::store::{StoreError, Stored, Written};
-use super::apply::ssa::Node;
+use super::apply::ssa::{Node, Updater, record_update as record_managed_update};
 use super::defaults::{apply_defaults, has_generation};
 use super::meta::{new_uid, now_rfc3339};
 use super::patch::{apply_json_patch, merge_patch};
@@ -261,6 +261,7 @@ pub async fn create(
     t: &Target,
     q: &Query,
     mut body: Value,
+    records_update: bool,
 ) -> Result<Reply, ApiError> {
     ensure_metadata(&mut body)?;
     check_identity(&body, r, t)?;
@@ -293,6 +294,9 @@ pub async fn create(
         }
     }
     apply_defaults(r, &mut body);
+    if records_update {
+        record_update(state, r, t, q, None, &mut body)?;
+    }
     let mut warnings = Vec::new();
     if let Err(invalid) = state.validate(r, &body, q, &mut warnings) {
         // The API server's admission refuses a missing namespace before validation looks.
@@ -419,8 +423,40 @@ pub async fn update(
         expected,
         move |_| Ok(body.clone()),
         status_only,
+        true,
     )
     .await
+}
+
+/// Records a write that is not an apply in `managedFields` as an `Update` by the request's
+/// field manager (the route fills it in from the User-Agent when the client names none).
+fn record_update(
+    state: &ApiState,
+    r: &Resource,
+    t: &Target,
+    q: &Query,
+    old: Option<&Value>,
+    new: &mut Value,
+) -> Result<(), ApiError> {
+    let schema = state.schema_of(r)?;
+    let node = schema
+        .as_ref()
+        .map_or_else(Node::untyped, |(def, defs)| Node::new(def, defs));
+    let api_version = r.api_version();
+    let now = now_rfc3339();
+    let who = Updater {
+        manager: q.get("fieldManager").unwrap_or("unknown"),
+        api_version: &api_version,
+        subresource: t.subresource.as_deref().unwrap_or_default(),
+        now: &now,
+    };
+    record_managed_update(old, new, node, who).map_err(|e| {
+        ApiError::new(
+            500,
+            "InternalError",
+            format!("failed to update managedFields: {e}"),
+        )
+    })
 }
 
 /// Read-modify-write: `change` maps the stored object to the new one. Retries on a lost race
@@ -435,6 +471,7 @@ pub async fn write_with(
     expected: Option<i64>,
     change: impl Fn(&Value) -> Result<Value, ApiError>,
     status_only: bool,
+    records_update: bool,
 ) -> Result<Reply, ApiError> {
     let key = key(r, t.namespace.as_deref(), name);
     for _ in 0..8 {
@@ -458,6 +495,9 @@ pub async fn write_with(
         let mut new = change(&current.value)?;
         ensure_metadata(&mut new)?;
         carry_over(&mut new, &current.value, r, status_only);
+        if records_update {
+            record_update(state, r, t, q, Some(&current.value), &mut new)?;
+        }
         let added = finalizers::added_while_deleting(&current.value, &new);
         if !added.is_empty() {
             return Err(new_finalizers_refused(r, name, &added));
@@ -529,6 +569,7 @@ pub async fn patch(
                     None,
                     move |cur| Ok(merge_patch(cur, &patch)),
                     status_only,
+                    true,
                 )
                 .await;
             }
@@ -554,6 +595,7 @@ pub async fn patch(
                     strategic_merge(cur, &patch, node).map_err(ApiError::bad_request)
                 },
                 status_only,
+                true,
             )
             .await
         }
@@ -569,6 +611,7 @@ pub async fn patch(
                 None,
                 move |cur| apply_json_patch(cur, &ops).map_err(ApiError::bad_request),
                 status_only,
+                true,
             )
             .await
         }

@@ -16,6 +16,13 @@ impl Query {
         Self(map)
     }
 
+    /// Sets `key` unless the request gave it.
+    pub fn set_default(&mut self, key: &str, value: &str) {
+        self.0
+            .entry(key.to_string())
+            .or_insert_with(|| value.to_string());
+    }
+
     pub fn remove(&mut self, key: &str) {
         self.0.remove(key);
     }

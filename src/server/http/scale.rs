@@ -99,6 +99,7 @@ pub async fn handle(
             Ok(next)
         },
         false,
+        true,
     )
     .await?
     .into_value()?;

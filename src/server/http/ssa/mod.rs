@@ -9,16 +9,14 @@
 //! 5. the bookkeeping: one `Apply` entry per manager and subresource, never-owned metadata
 //!    stripped, entries sorted, the `kubectl` last-applied annotation kept in sync.
 //!
-//! Not done: `Update` entries for non-apply writes (those leave `managedFields` alone, so the
-//! fields they set are nobody's), version conversion of field sets, and the
-//! `before-first-apply` attribution (it would make every object created without
-//! `managedFields` conflict on its first server-side apply, which real clusters avoid by
-//! tracking creates).
+//! Writes that are not applies record `Update` entries (`update.rs`). Not done: version
+//! conversion of field sets, and the `before-first-apply` attribution.
 
 mod fieldset;
 mod managers;
 mod schema;
 mod typed;
+mod update;
 
 use serde_json::{Map, Value};
 
@@ -26,6 +24,7 @@ use fieldset::{PathElement, Set};
 use managers::Entry;
 pub use schema::{ListKind, Node};
 pub use typed::TypedError;
+pub use update::{Updater, record as record_update};
 
 /// The client-side apply annotation.
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -101,7 +100,12 @@ pub fn conflict_message(conflicts: &[Conflict]) -> String {
 }
 
 /// Fields no manager ever owns (apimachinery `stripmeta.go`).
-fn never_owned() -> Set {
+fn never_owned() -> &'static Set {
+    static NEVER_OWNED: std::sync::LazyLock<Set> = std::sync::LazyLock::new(build_never_owned);
+    &NEVER_OWNED
+}
+
+fn build_never_owned() -> Set {
     let mut s = Set::default();
     for top in ["apiVersion", "kind", "metadata"] {
         s.insert(&[PathElement::Field(top.into())]);
@@ -159,7 +163,7 @@ impl Applier<'_> {
     /// What the applier is recorded as owning, from the full field set of its configuration.
     fn recorded(&self, full: &Set) -> Set {
         let status = PathElement::Field("status".into());
-        let set = full.difference(&never_owned());
+        let set = full.difference(never_owned());
         match self.scope {
             Scope::StatusOnly => {
                 let mut only = Set::default();
@@ -246,14 +250,21 @@ impl Applier<'_> {
             .iter()
             .map(|e| typed::touched(&base, &new, self.node, &e.set))
             .collect();
+        // Fields kubectl set with client-side apply and still holds as it set them may move to
+        // its server-side apply without a conflict.
+        let allowed = self.client_side_applied(&base);
         let conflicts: Vec<Conflict> = entries
             .iter()
             .zip(&touched)
             .flat_map(|(e, (changed, _))| {
-                changed.paths().into_iter().map(|p| Conflict {
-                    manager: e.display(),
-                    field: fieldset::path_string(&p),
-                })
+                changed
+                    .difference(&allowed)
+                    .paths()
+                    .into_iter()
+                    .map(|p| Conflict {
+                        manager: e.display(),
+                        field: fieldset::path_string(&p),
+                    })
             })
             .collect();
         if !conflicts.is_empty() && !self.force {
@@ -275,6 +286,30 @@ impl Applier<'_> {
         self.sync_last_applied(&mut new, config);
         set_managed_fields(&mut new, &entries);
         Ok((new != *live).then_some(new))
+    }
+
+    /// The fields `kubectl`'s last client-side apply set that the object still holds as it set
+    /// them: they move to `kubectl`'s server-side apply without a conflict (apimachinery
+    /// `lastappliedmanager.go`), so that switching `kubectl apply` to `--server-side` just
+    /// works. Only for the manager `kubectl`; empty without the annotation.
+    fn client_side_applied(&self, live: &Value) -> Set {
+        if self.manager != "kubectl" {
+            return Set::default();
+        }
+        let Some(last) = live["metadata"]["annotations"][LAST_APPLIED]
+            .as_str()
+            .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        else {
+            return Set::default();
+        };
+        if last["apiVersion"].as_str() != Some(self.api_version) {
+            return Set::default();
+        }
+        let Ok(set) = typed::field_set(&last, self.node, Some(&last)) else {
+            return Set::default();
+        };
+        let (differs, gone) = typed::touched(&last, live, self.node, &set);
+        set.difference(&differs).difference(&gone)
     }
 
     /// The API server keeps the client-side apply annotation in step with what `kubectl`

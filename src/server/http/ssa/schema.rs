@@ -23,6 +23,9 @@ pub enum ListKind {
 pub struct Node<'a> {
     def: Option<&'a Value>,
     defs: Option<&'a Value>,
+    /// `def` behind its `$ref`s, resolved once: every question about a node asks for it, and
+    /// each resolution is a lookup among hundreds of definition names.
+    target: Option<&'a Value>,
 }
 
 impl<'a> Node<'a> {
@@ -30,7 +33,9 @@ impl<'a> Node<'a> {
         Self {
             def: Some(def),
             defs: Some(defs),
+            target: None,
         }
+        .resolve()
     }
 
     /// No schema: objects are granular maps, lists atomic.
@@ -38,15 +43,26 @@ impl<'a> Node<'a> {
         Self {
             def: None,
             defs: None,
+            target: None,
         }
     }
 
     fn with(self, def: Option<&'a Value>) -> Self {
-        Self { def, ..self }
+        Self { def, ..self }.resolve()
     }
 
-    /// The schema behind `$ref`s (bounded: definitions may refer to themselves).
+    fn resolve(mut self) -> Self {
+        self.target = self.follow_refs();
+        self
+    }
+
+    /// The schema behind `$ref`s.
     fn resolved(self) -> Option<&'a Value> {
+        self.target
+    }
+
+    /// Bounded: definitions may refer to themselves.
+    fn follow_refs(self) -> Option<&'a Value> {
         let mut node = self.def?;
         for _ in 0..16 {
             let Some(target) = node.get("$ref").and_then(Value::as_str) else {

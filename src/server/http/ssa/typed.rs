@@ -90,7 +90,10 @@ fn descendants(
                 let (cnode, named) = node.field(k);
                 let pe = PathElement::Field(k.clone());
                 let mark = path.len();
-                path.push_str(&pe.display());
+                // As `display` prints a field, without allocating: this runs for every field
+                // of every object written.
+                path.push('.');
+                path.push_str(k);
                 let sub = descendants(child, cnode, defaults.and_then(|d| d.get(k)), path)?;
                 path.truncate(mark);
                 let empty_object = child.as_object().is_some_and(Map::is_empty);

@@ -34,6 +34,26 @@ spec:
     )
 }
 
+/// A ConfigMap `owned` by the Deployment `web` with this uid, with these finalizers (YAML
+/// flow list, or empty for none).
+fn owned_by_web(uid: &str, finalizers: &str) -> String {
+    let finalizers = if finalizers.is_empty() {
+        String::new()
+    } else {
+        format!("\n  finalizers: {finalizers}")
+    };
+    format!(
+        "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: owned
+  namespace: default{finalizers}
+  ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: web, uid: {uid}}}]
+data: {{a: b}}
+"
+    )
+}
+
 fn apply(s: &Server, text: &str) -> String {
     let file = s.dir.path().join(format!("m-{}.yaml", text.len()));
     std::fs::write(&file, text).expect("manifest written");
@@ -389,19 +409,7 @@ fn owner_references_cascade_to_any_kind_unless_orphaned() {
     apply(&s, &deployment("web:1.0", 1, "25%", "25%", 600));
     assert_eq!(rollout_status(&s, "deploy/web", "30s").0, 0);
     let uid = s.ok(&["get", "deploy", "web", "-o", "jsonpath={.metadata.uid}"]);
-    apply(
-        &s,
-        &format!(
-            "apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: owned
-  namespace: default
-  ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: web, uid: {uid}}}]
-data: {{a: b}}
-"
-        ),
-    );
+    apply(&s, &owned_by_web(&uid, ""));
     s.ok(&["delete", "deploy", "web"]);
     eventually(10, "the owned ConfigMap is collected", || {
         s.kubectl("kubectl", &["get", "cm", "owned"]).0 != 0
@@ -503,20 +511,7 @@ fn foreground_deletion_removes_the_owner_after_its_dependents() {
     assert_eq!(rollout_status(&s, "deploy/web", "30s").0, 0);
     let uid = s.ok(&["get", "deploy", "web", "-o", "jsonpath={.metadata.uid}"]);
     // A dependent that cannot go yet: it holds the owner's deletion too.
-    apply(
-        &s,
-        &format!(
-            "apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: owned
-  namespace: default
-  finalizers: [example.com/hold]
-  ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: web, uid: {uid}}}]
-data: {{a: b}}
-"
-        ),
-    );
+    apply(&s, &owned_by_web(&uid, "[example.com/hold]"));
     s.ok(&[
         "delete",
         "deploy",

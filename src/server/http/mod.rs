@@ -193,12 +193,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
 }
 
 fn json_response(code: StatusCode, value: &Value) -> Response {
-    let mut response = (code, serde_json::to_vec(value).unwrap_or_default()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+    reply::json_bytes(code, serde_json::to_vec(value).unwrap_or_default())
 }
 
 async fn dispatch(

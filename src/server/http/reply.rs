@@ -100,13 +100,18 @@ impl IntoResponse for Reply {
             Body::Tree(value) => serde_json::to_vec(&value).unwrap_or_default(),
             Body::Json(json) => json,
         };
-        let mut response = (code, bytes).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        response
+        json_bytes(code, bytes)
     }
+}
+
+/// A response of JSON text.
+pub fn json_bytes(code: StatusCode, bytes: Vec<u8>) -> Response {
+    let mut response = (code, bytes).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 #[cfg(test)]

@@ -270,14 +270,31 @@ fn writes_that_are_not_applies_record_their_managers_as_updates() {
         "{obj}"
     );
 
+    // Through a subresource, the entry names it.
+    s.ok(&["scale", "deploy", "web", "-n", "ssa", "--replicas=2"]);
+    let obj = get_json(&s);
+    let scaled = obj["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["subresource"] == "scale")
+        .expect("an entry for the scale subresource");
+    assert_eq!(scaled["operation"], "Update", "{obj}");
+    assert!(
+        scaled["fieldsV1"]["f:spec"].get("f:replicas").is_some(),
+        "{obj}"
+    );
+
     // Server-side apply conflicts with an updater as with an applier.
     let (code, _, err) = s.kubectl(
         "kubectl",
         &["apply", "--server-side", "--field-manager=ci", "-f", &one],
     );
     assert_eq!(code, 1, "{err}");
-    assert!(
-        err.contains(r#"conflict with "kubectl-label" using apps/v1: .metadata.labels.app"#),
-        "{err}"
-    );
+    for conflict in [
+        "conflicts with \"kubectl-label\" using apps/v1:\n- .metadata.labels.app",
+        "conflicts with \"kubectl\" with subresource \"scale\" using apps/v1:\n- .spec.replicas",
+    ] {
+        assert!(err.contains(conflict), "{conflict} in:\n{err}");
+    }
 }

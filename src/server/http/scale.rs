@@ -85,7 +85,7 @@ pub async fn handle(
     let updated = write_with(
         state,
         r,
-        &main,
+        t,
         q,
         name,
         expected,

@@ -39,6 +39,17 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The keys this outcome deletes so far.
+    pub fn deleted(&self) -> Vec<&String> {
+        self.actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Delete { key } => Some(key),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn requeue(&mut self, seconds: f64) {
         let s = seconds.max(0.01);
         self.requeue_after = Some(self.requeue_after.map_or(s, |r| r.min(s)));

@@ -108,17 +108,7 @@ pub fn reconcile(cache: &Cache, key_: &str, clock: &Clock) -> Outcome {
         }
         out.actions.push(Action::Delete { key: k });
     }
-    let deleted: Vec<&String> = out
-        .actions
-        .iter()
-        .filter_map(|a| {
-            if let Action::Delete { key } = a {
-                Some(key)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let deleted = out.deleted();
     let live: Vec<&Value> = by_node
         .values()
         .flatten()

@@ -141,17 +141,7 @@ pub fn reconcile(cache: &Cache, key_: &str, clock: &Clock) -> Outcome {
             }
         }
     }
-    let deleted: Vec<&String> = out
-        .actions
-        .iter()
-        .filter_map(|a| {
-            if let Action::Delete { key } = a {
-                Some(key)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let deleted = out.deleted();
     let live: Vec<&Value> = pods
         .iter()
         .filter(|(_, k, _)| !deleted.contains(&k))

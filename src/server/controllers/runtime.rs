@@ -238,8 +238,8 @@ impl Runtime {
 
     fn on_event(&mut self, kind: EventType, object: &Stored) {
         if kind != EventType::Deleted
-            && finalizers::finalizers(&object.value).contains(&finalizers::FOREGROUND)
             && finalizers::being_deleted(&object.value)
+            && finalizers::finalizers(&object.value).contains(&finalizers::FOREGROUND)
         {
             self.dirty.insert((Kind::Foreground, object.key.clone()));
         }

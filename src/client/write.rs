@@ -39,29 +39,35 @@ impl Client {
 
     /// Creates `obj` (POST); fails with `AlreadyExists` (409) if it exists.
     pub async fn create(&self, obj: &Value, dry_run: bool) -> Result<Value, ClientError> {
-        let key = ObjectKey::of(obj)?;
-        let info = self.resolve(&key.api_version, &key.kind).await?;
-        let url = self.collection(&info, &key)?;
-        let params = PostParams {
-            dry_run,
-            field_manager: Some(FIELD_MANAGER.to_owned()),
-        };
-        let body =
-            serde_json::to_vec(obj).map_err(|e| ClientError::InvalidObject(e.to_string()))?;
-        let stored = self
-            .send(
-                built(&key, Request::new(url).create(&params, body))?,
-                Some(&key),
-            )
-            .await?;
-        self.wrote(&info, dry_run);
-        Ok(with_type_meta(stored, &info))
+        self.post_or_put(obj, dry_run, |url, _, params, body| {
+            Request::new(url).create(params, body)
+        })
+        .await
     }
 
     /// Replaces the live object with `obj` (PUT). `obj` must carry the live
     /// `metadata.resourceVersion`: a stale one fails with a 409 Conflict, so a replace never
     /// overwrites a change it did not see.
     pub async fn replace(&self, obj: &Value, dry_run: bool) -> Result<Value, ClientError> {
+        self.post_or_put(obj, dry_run, |url, key, params, body| {
+            Request::new(url).replace(&key.name, params, body)
+        })
+        .await
+    }
+
+    /// A create or replace of `obj` as `FIELD_MANAGER`: `request` builds the call from the
+    /// collection URL, the object's key, the parameters and the JSON body.
+    async fn post_or_put(
+        &self,
+        obj: &Value,
+        dry_run: bool,
+        request: impl FnOnce(
+            String,
+            &ObjectKey,
+            &PostParams,
+            Vec<u8>,
+        ) -> Result<http::Request<Vec<u8>>, kube::core::request::Error>,
+    ) -> Result<Value, ClientError> {
         let key = ObjectKey::of(obj)?;
         let info = self.resolve(&key.api_version, &key.kind).await?;
         let url = self.collection(&info, &key)?;
@@ -72,10 +78,7 @@ impl Client {
         let body =
             serde_json::to_vec(obj).map_err(|e| ClientError::InvalidObject(e.to_string()))?;
         let stored = self
-            .send(
-                built(&key, Request::new(url).replace(&key.name, &params, body))?,
-                Some(&key),
-            )
+            .send(built(&key, request(url, &key, &params, body))?, Some(&key))
             .await?;
         self.wrote(&info, dry_run);
         Ok(with_type_meta(stored, &info))

@@ -135,6 +135,38 @@ fn a_good_rollout_completes_and_shows_its_replicasets() {
         "jsonpath={.status.readyReplicas}/{.status.updatedReplicas}/{.status.availableReplicas}",
     ]);
     assert_eq!(ready, "3/3/3");
+    // The controller's events, as `kubectl describe` lists them under the Deployment.
+    let described = s.ok(&["describe", "deploy", "web"]);
+    let (old_rs, new_rs) = (rows[0][0], rows[1][0]);
+    for line in [
+        format!("Scaled up replica set {old_rs} to 3"),
+        format!("Scaled up replica set {new_rs} to 1"),
+        format!("Scaled down replica set {old_rs} to 2 from 3"),
+        format!("Scaled up replica set {new_rs} to 3 from 2"),
+        format!("Scaled down replica set {old_rs} to 0 from 1"),
+    ] {
+        assert!(described.contains(&line), "{line} in:\n{described}");
+    }
+    assert!(described.contains("ScalingReplicaSet"), "{described}");
+    assert!(described.contains("deployment-controller"), "{described}");
+    let events = s.ok(&["get", "events"]);
+    let header: Vec<&str> = events
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split("  ")
+        .filter(|c| !c.is_empty())
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        header,
+        ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
+        "{events}"
+    );
+    assert!(
+        events.contains("ScalingReplicaSet   deployment/web"),
+        "{events}"
+    );
 }
 
 #[test]

@@ -15,8 +15,8 @@ use super::action::{Action, Outcome};
 use super::cache::Cache;
 use super::clock::Clock;
 use super::object::{
-    annotation, condition, controller_ref, count, generation, is_deleting, key, name, namespace,
-    new_condition, prefix, remove_condition, set_condition,
+    annotation, condition, controller_ref, count, event, generation, is_deleting, key, name,
+    namespace, new_condition, prefix, remove_condition, set_condition,
 };
 
 const REVISION: &str = "deployment.kubernetes.io/revision";
@@ -547,7 +547,23 @@ impl<'a> Sync<'a> {
 
     /// Writes every edited ReplicaSet and the Deployment's annotations and status.
     fn finish(mut self, key_: &str, d: &Value, out: &mut Outcome) {
+        if let Some(created) = &self.created {
+            let size = Self::spec_of(created);
+            if size > 0 {
+                let message = format!("Scaled up replica set {} to {size}", name(created));
+                out.actions.push(self.scaling_event(&message));
+            }
+        }
         for (k, old, new) in &self.sets {
+            let (before, after) = (Self::spec_of(old), Self::spec_of(new));
+            if before != after {
+                let direction = if after > before { "up" } else { "down" };
+                let message = format!(
+                    "Scaled {direction} replica set {} to {after} from {before}",
+                    name(new)
+                );
+                out.actions.push(self.scaling_event(&message));
+            }
             out.update_if_changed(k, old, new.clone());
         }
         let new_rs = self
@@ -624,6 +640,20 @@ impl<'a> Sync<'a> {
                 Value::Object(std::mem::take(&mut self.meta_annotations));
         }
         out.update_if_changed(key_, d, next);
+    }
+
+    /// The deployment controller's `ScalingReplicaSet` event, which `kubectl describe
+    /// deployment` shows.
+    fn scaling_event(&self, message: &str) -> Action {
+        event(
+            self.clock,
+            self.d,
+            "apps/v1",
+            "Deployment",
+            "deployment-controller",
+            "ScalingReplicaSet",
+            message,
+        )
     }
 
     /// `syncRolloutStatus`: the Progressing condition against the deadline.

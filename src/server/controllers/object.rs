@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::action::Action;
 use super::clock::Clock;
 
 pub fn name(v: &Value) -> &str {
@@ -126,6 +127,63 @@ pub fn remove_condition(status: &mut Value, kind: &str) {
 }
 
 /// A deployment-style condition (with lastUpdateTime) stamped now.
+/// A `Normal` core/v1 Event about `involved` (of `api_version`/`kind`) from `component`, as
+/// `kubectl describe` lists it under the object.
+pub fn event(
+    clock: &Clock,
+    involved: &Value,
+    api_version: &str,
+    kind: &str,
+    component: &str,
+    reason: &str,
+    message: &str,
+) -> Action {
+    let now = clock.timestamp();
+    let ns = namespace(involved);
+    Action::Create {
+        collection: prefix("", "events", ns),
+        value: json!({
+            "apiVersion": "v1",
+            "kind": "Event",
+            // `<object>.<nanoseconds in hex>` as client-go names events: they list in the
+            // order they happened.
+            "metadata": {"name": format!("{}.{:016x}", name(involved), event_nanos()), "namespace": ns},
+            "involvedObject": {
+                "apiVersion": api_version,
+                "kind": kind,
+                "name": name(involved),
+                "namespace": ns,
+                "uid": uid(involved),
+                "resourceVersion": involved["metadata"]["resourceVersion"],
+            },
+            "reason": reason,
+            "message": message,
+            "type": "Normal",
+            "source": {"component": component},
+            "reportingComponent": component,
+            "reportingInstance": "",
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+        }),
+    }
+}
+
+/// Wall-clock nanoseconds, strictly increasing across calls, so event names never collide.
+fn event_nanos() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let previous = LAST
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+            Some(now.max(last + 1))
+        })
+        .unwrap_or(0);
+    now.max(previous + 1)
+}
+
 pub fn new_condition(
     clock: &Clock,
     kind: &str,

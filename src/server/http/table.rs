@@ -28,6 +28,16 @@ fn columns(r: &Resource) -> Vec<Column> {
             ("Readiness Gates", "string", 1),
         ],
         ("", "Endpoints") => vec![("Endpoints", "string", 0), ("Age", "string", 0)],
+        ("", "Event") => vec![
+            ("Last Seen", "string", 0),
+            ("Type", "string", 0),
+            ("Reason", "string", 0),
+            ("Object", "string", 0),
+            ("Message", "string", 0),
+            ("Source", "string", 1),
+            ("First Seen", "string", 1),
+            ("Count", "integer", 1),
+        ],
         ("discovery.k8s.io", "EndpointSlice") => vec![
             ("AddressType", "string", 0),
             ("Ports", "string", 0),
@@ -335,6 +345,27 @@ fn cells(r: &Resource, o: &Value, now: u64) -> Vec<Value> {
                 json!(selector(o)),
             ]
         }
+        ("", "Event") => {
+            let involved = &o["involvedObject"];
+            let last = o["lastTimestamp"]
+                .as_str()
+                .or_else(|| o["eventTime"].as_str())
+                .or(created);
+            vec![
+                json!(age(last, now)),
+                json!(s(&o["type"])),
+                json!(s(&o["reason"])),
+                json!(format!(
+                    "{}/{}",
+                    s(&involved["kind"]).to_lowercase(),
+                    s(&involved["name"])
+                )),
+                json!(s(&o["message"])),
+                json!(s(&o["source"]["component"])),
+                json!(age(o["firstTimestamp"].as_str().or(created), now)),
+                json!(o["count"].as_i64().unwrap_or(1)),
+            ]
+        }
         ("", "Endpoints") => {
             let mut list = Vec::new();
             for subset in o["subsets"].as_array().into_iter().flatten() {
@@ -488,7 +519,10 @@ pub fn table(
     now: u64,
 ) -> Value {
     let mut defs = vec![
-        json!({"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0}),
+        // Events are listed by what happened, not by their generated names: the name only in
+        // wide output, as the API server prints them.
+        json!({"name": "Name", "type": "string", "format": "name", "description": "",
+            "priority": i32::from(r.kind == "Event" && r.group.is_empty())}),
     ];
     if r.custom && !r.printer_columns.is_empty() {
         for (name, ty, _, priority) in &r.printer_columns {

@@ -3,7 +3,6 @@
 //! with `--rollback`, restore the previous release when anything fails.
 
 use std::collections::HashMap;
-use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
@@ -20,7 +19,7 @@ use crate::schema::newest_version;
 use crate::state::{LoadOptions, ManifestSet, ObjectKey, load_manifests};
 
 use super::ExitStatus;
-use super::args::{ColorChoice, GlobalArgs};
+use super::args::GlobalArgs;
 use super::release_args::{ApplyArgs, release_name};
 use super::target::{Target, connect_blocking};
 
@@ -138,14 +137,7 @@ fn apply(
     {
         return fail(&e);
     }
-    let color = match global.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    };
+    let color = global.color.on_stdout();
     let render_options = RenderOptions {
         view: View::Plan,
         color,

@@ -1,7 +1,7 @@
 //! What `kplan diff` and `kplan plan` share: flags resolved to settings, the manifests and the
 //! current state read, the plan built, rendered and (plan only) saved, the exit status.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::apply::{History, LiveSource};
@@ -19,7 +19,7 @@ use super::release_args::{TargetArgs, release_name};
 use super::target::{Target, connect_blocking};
 
 use super::ExitStatus;
-use super::args::{ChangesFormat, ColorChoice, DiffArgs, GlobalArgs};
+use super::args::{ChangesFormat, DiffArgs, GlobalArgs};
 
 /// Everything diff and plan need, resolved from flags and environment.
 #[derive(Clone)]
@@ -115,14 +115,7 @@ impl Settings {
             .iter()
             .map(|s| s.parse::<IgnoreRule>().map_err(|e| e.to_string()))
             .collect::<Result<Vec<_>, _>>()?;
-        let color = match global.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stdout().is_terminal()
-            }
-        };
+        let color = global.color.on_stdout();
         Ok(Self {
             view,
             paths,

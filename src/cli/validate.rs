@@ -1,4 +1,4 @@
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use crate::manifest::{Input, collect_inputs};
@@ -7,7 +7,7 @@ use crate::schema::{KubeVersion, LocalLocation, SchemaLocation, SchemaRegistry, 
 use crate::validate::{ValidateOptions, run as validate};
 
 use super::ExitStatus;
-use super::args::{ColorChoice, GlobalArgs, OutputFormat, ValidateArgs};
+use super::args::{GlobalArgs, OutputFormat, ValidateArgs};
 use super::remote_schema::RemoteLocation;
 
 /// Everything `kplan validate` needs, resolved from flags and environment (phase two of flag
@@ -39,14 +39,7 @@ impl Settings {
             );
         }
         paths.dedup();
-        let color = match global.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stdout().is_terminal()
-            }
-        };
+        let color = global.color.on_stdout();
         let format = match args.output {
             OutputFormat::Text => Format::Text,
             OutputFormat::Json => Format::Json,

@@ -83,15 +83,8 @@ pub fn normalize_pair(desired: &Value, current: &Value, cx: &DiffContext<'_>) ->
     if is_secret(cx.group, cx.kind) && !cx.options.show_secrets {
         mask_pair(&mut d, &mut c);
     }
-    let mut walker = Walker {
-        cx,
-        path: Vec::new(),
-        changes: Vec::new(),
-    };
-    let schema = cx
-        .schema
-        .map_or_else(FieldSchema::untyped, KindSchema::root);
-    walker.walk(&mut d, &mut c, schema, "");
+    let mut walker = Walker::new(cx);
+    walker.walk(&mut d, &mut c, walker.root(), "");
     Normalized {
         desired: d,
         current: c,
@@ -108,16 +101,9 @@ pub fn normalize_one(value: &Value, side: Side, cx: &DiffContext<'_>) -> Value {
         mask_one(&mut v);
     }
     if side == Side::Current {
-        let mut walker = Walker {
-            cx,
-            path: Vec::new(),
-            changes: Vec::new(),
-        };
-        let schema = cx
-            .schema
-            .map_or_else(FieldSchema::untyped, KindSchema::root);
+        let mut walker = Walker::new(cx);
         let mut empty = Value::Object(Map::new());
-        walker.prune_one_sided(&mut v, &mut empty, schema, Side::Current);
+        walker.prune_one_sided(&mut v, &mut empty, walker.root(), Side::Current);
     }
     v
 }
@@ -212,7 +198,22 @@ struct Walker<'c, 'a> {
     changes: Vec<FieldChange>,
 }
 
-impl Walker<'_, '_> {
+impl<'c, 'a> Walker<'c, 'a> {
+    fn new(cx: &'c DiffContext<'a>) -> Self {
+        Self {
+            cx,
+            path: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    /// The kind's schema, or untyped when there is none.
+    fn root(&self) -> FieldSchema<'c> {
+        self.cx
+            .schema
+            .map_or_else(FieldSchema::untyped, KindSchema::root)
+    }
+
     fn walk(&mut self, d: &mut Value, c: &mut Value, schema: FieldSchema<'_>, pointer: &str) {
         match (d, c) {
             (Value::Object(dm), Value::Object(cm)) => self.walk_maps(dm, cm, schema, pointer),

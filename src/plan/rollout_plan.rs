@@ -65,6 +65,38 @@ pub struct RolloutPlan {
     pub budgets: Vec<BudgetCheck>,
 }
 
+impl RolloutPlan {
+    /// A plan whose steps are not known offline, or that has none: only what it is.
+    fn without_steps(
+        strategy: &str,
+        summary: String,
+        replicas_from: u32,
+        replicas_to: u32,
+    ) -> Self {
+        Self {
+            strategy: strategy.into(),
+            summary,
+            replicas_from,
+            replicas_to,
+            steps: Vec::new(),
+            min_available: None,
+            max_pods: None,
+            estimate_seconds: None,
+            assumption: None,
+            budgets: Vec::new(),
+        }
+    }
+
+    fn on_delete(replicas_from: u32, replicas_to: u32) -> Self {
+        Self::without_steps(
+            "OnDelete",
+            "OnDelete: pods take the new template only when they are deleted".into(),
+            replicas_from,
+            replicas_to,
+        )
+    }
+}
+
 /// The rollout of a Deployment, StatefulSet or DaemonSet that is updated or replaced; `None`
 /// for other kinds, and when neither the pod template nor the replicas change.
 pub fn plan_rollout(
@@ -123,18 +155,14 @@ pub fn plan_rollout(
             p.budgets = budgets(p.min_available);
             p
         })?,
-        Action::Update if changes.iter().any(|c| c.is_under("/spec/replicas")) => RolloutPlan {
-            strategy: "Scale".into(),
-            summary: format!("no rollout, scale {replicas_from} → {replicas_to}"),
-            replicas_from,
-            replicas_to,
-            steps: Vec::new(),
-            min_available: None,
-            max_pods: None,
-            estimate_seconds: None,
-            assumption: None,
-            budgets: Vec::new(),
-        },
+        Action::Update if changes.iter().any(|c| c.is_under("/spec/replicas")) => {
+            RolloutPlan::without_steps(
+                "Scale",
+                format!("no rollout, scale {replicas_from} → {replicas_to}"),
+                replicas_from,
+                replicas_to,
+            )
+        }
         _ => return None,
     };
     Some(plan)
@@ -204,18 +232,7 @@ fn deployment(spec: &Value, from: u32, to: u32, min_ready: u64) -> Option<Rollou
 fn stateful_set(spec: &Value, from: u32, to: u32, min_ready: u64) -> RolloutPlan {
     let update = &spec["updateStrategy"];
     if update["type"].as_str() == Some("OnDelete") {
-        return RolloutPlan {
-            strategy: "OnDelete".into(),
-            summary: "OnDelete: pods take the new template only when they are deleted".into(),
-            replicas_from: from,
-            replicas_to: to,
-            steps: Vec::new(),
-            min_available: None,
-            max_pods: None,
-            estimate_seconds: None,
-            assumption: None,
-            budgets: Vec::new(),
-        };
+        return RolloutPlan::on_delete(from, to);
     }
     let partition = update["rollingUpdate"]["partition"]
         .as_u64()
@@ -259,38 +276,21 @@ fn stateful_set(spec: &Value, from: u32, to: u32, min_ready: u64) -> RolloutPlan
 fn daemon_set(spec: &Value) -> RolloutPlan {
     let update = &spec["updateStrategy"];
     if update["type"].as_str() == Some("OnDelete") {
-        return RolloutPlan {
-            strategy: "OnDelete".into(),
-            summary: "OnDelete: pods take the new template only when they are deleted".into(),
-            replicas_from: 0,
-            replicas_to: 0,
-            steps: Vec::new(),
-            min_available: None,
-            max_pods: None,
-            estimate_seconds: None,
-            assumption: None,
-            budgets: Vec::new(),
-        };
+        return RolloutPlan::on_delete(0, 0);
     }
     let read = |field: &str, default: IntOrPercent| {
         IntOrPercent::from_json(&update["rollingUpdate"][field]).unwrap_or(default)
     };
     let max_unavailable = read("maxUnavailable", IntOrPercent::Int(1));
     let max_surge = read("maxSurge", IntOrPercent::Int(0));
-    RolloutPlan {
-        strategy: "RollingUpdate".into(),
-        summary: format!(
+    RolloutPlan::without_steps(
+        "RollingUpdate",
+        format!(
             "rolling update node by node: maxUnavailable {max_unavailable}, maxSurge {max_surge} (the number of nodes is not known offline)"
         ),
-        replicas_from: 0,
-        replicas_to: 0,
-        steps: Vec::new(),
-        min_available: None,
-        max_pods: None,
-        estimate_seconds: None,
-        assumption: None,
-        budgets: Vec::new(),
-    }
+        0,
+        0,
+    )
 }
 
 #[cfg(test)]

@@ -57,13 +57,17 @@ pub fn store_error(e: StoreError, r: &Resource, name: &str) -> ApiError {
 /// [`served`] without a copy when the object already names the requested version, as stored
 /// objects do unless a resource is served in several versions.
 pub fn served_ref<'a>(value: &'a Value, r: &Resource) -> std::borrow::Cow<'a, Value> {
-    if value["kind"].as_str() == Some(r.kind.as_str())
-        && value["apiVersion"].as_str() == Some(r.api_version().as_str())
-    {
+    if names_version(value, r) {
         std::borrow::Cow::Borrowed(value)
     } else {
         std::borrow::Cow::Owned(served(value.clone(), r))
     }
+}
+
+/// Whether `value` already names `r`'s kind and version, so it is served as it is.
+pub fn names_version(value: &Value, r: &Resource) -> bool {
+    value["kind"].as_str() == Some(r.kind.as_str())
+        && value["apiVersion"].as_str() == Some(r.api_version().as_str())
 }
 
 /// The object as served: with `kind`/`apiVersion` of the requested version.

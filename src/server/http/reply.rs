@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::super::catalog::Resource;
 use super::super::store::Written;
-use super::objects::served;
+use super::objects::{names_version, served};
 use super::status::ApiError;
 
 /// The object a create, update or patch answers with: a tree, or the bytes the store wrote.
@@ -32,10 +32,7 @@ impl Reply {
     /// A committed write of `r`. Stored objects name the version they were written as, which
     /// is the requested one; anything else is re-served as a tree.
     pub fn written(written: Written, r: &Resource) -> Self {
-        let value = &written.stored().value;
-        let body = if value["kind"].as_str() == Some(r.kind.as_str())
-            && value["apiVersion"].as_str() == Some(r.api_version().as_str())
-        {
+        let body = if names_version(&written.stored().value, r) {
             Body::Json(written.json)
         } else {
             Body::Tree(served(written.into_stored().value, r))
